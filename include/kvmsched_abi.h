@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * kvmsched ABI constants shared by the module and its userspace tests.
+ * The ABI itself (file names, formats, modes) is documented in sysfs-abi/.
+ */
+#ifndef KVMSCHED_ABI_H
+#define KVMSCHED_ABI_H
+
+/* Bumped only on an incompatible change; new files do not bump it. */
+#define KVMSCHED_ABI_VERSION	1
+
+#define KVMSCHED_SYSFS_ROOT	"/sys/kernel/kvmsched"
+
+/* Tokens listed in /sys/kernel/kvmsched/capabilities. */
+#define KVMSCHED_CAP_VCPU_CREATE	"vcpu_create"
+#define KVMSCHED_CAP_VCPU_RUN		"vcpu_run"
+#define KVMSCHED_CAP_VM_DESTROY		"vm_destroy"
+
+#endif /* KVMSCHED_ABI_H */

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Accessors for KVM internals that differ between kernels. The KS_HAVE_*
+ * macros come from compile tests (module/probes/), never from versions.
+ */
+#ifndef KS_COMPAT_H
+#define KS_COMPAT_H
+
+#include <linux/kvm_host.h>
+#include <linux/pid.h>
+
+#include "features.h"
+
+/* The thread KVM last saw running @vcpu, with a reference, or NULL. */
+static inline struct pid *ks_vcpu_get_pid(struct kvm_vcpu *vcpu)
+{
+	struct pid *pid;
+
+#ifdef KS_HAVE_VCPU_PID_LOCK
+	read_lock(&vcpu->pid_lock);
+	pid = get_pid(vcpu->pid);
+	read_unlock(&vcpu->pid_lock);
+#else
+	rcu_read_lock();
+	pid = get_pid(rcu_dereference(vcpu->pid));
+	rcu_read_unlock();
+#endif
+	return pid;
+}
+
+#endif /* KS_COMPAT_H */

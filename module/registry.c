@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The registry of VMs and vCPUs.
+ *
+ * KVM exports no VM list and no notifier, and frees struct kvm without
+ * waiting for anyone, so the rules are:
+ *  - an object is published (put in a hash) only from a context where the
+ *    struct kvm is known alive: a KVM hook, or a scan holding the VM's file;
+ *  - kvm_arch_destroy_vm() unpublishes it under ks_lock before KVM frees
+ *    anything, and nothing dereferences ->kvm or ->vcpu except under ks_lock
+ *    while the VM is not dead;
+ *  - the KVM_RUN hook finds its vCPU under RCU without ks_lock, so vCPU
+ *    objects are freed after a grace period.
+ * Sysfs directories are created and removed by a work item, because hooks
+ * run in atomic context and kobject_add() sleeps.
+ */
+#include <linux/hashtable.h>
+#include <linux/kvm_host.h>
+#include <linux/slab.h>
+#include <linux/wait_bit.h>
+
+#include "compat.h"
+#include "registry.h"
+#include "sysfs.h"
+
+/*
+ * Guards both hashes, every vm->vcpus list, vm->dead and v->thread. Taken
+ * in kprobe handlers, so nothing may sleep under it.
+ */
+static DEFINE_SPINLOCK(ks_lock);
+static DEFINE_HASHTABLE(ks_vm_hash, 6);		/* by struct kvm * */
+static DEFINE_HASHTABLE(ks_vcpu_hash, 9);	/* by struct kvm_vcpu * */
+static u64 ks_vm_seq;				/* under ks_lock */
+
+static struct kmem_cache *ks_vm_cache, *ks_vcpu_cache;
+static struct workqueue_struct *ks_wq;	/* ordered: add before remove */
+
+/* Objects not yet freed; module exit waits for zero (delayed releases). */
+static atomic_t ks_nr_objs = ATOMIC_INIT(0);
+
+static void ks_obj_freed(void)
+{
+	if (atomic_dec_and_test(&ks_nr_objs))
+		wake_up_var(&ks_nr_objs);
+}
+
+static void ks_vm_release(struct kobject *kobj)
+{
+	struct ks_vm *vm = container_of(kobj, struct ks_vm, kobj);
+
+	put_pid(vm->tgid);
+	kmem_cache_free(ks_vm_cache, vm);
+	ks_obj_freed();
+}
+
+static void ks_vcpu_free_rcu(struct rcu_head *rcu)
+{
+	kmem_cache_free(ks_vcpu_cache, container_of(rcu, struct ks_vcpu, rcu));
+	ks_obj_freed();
+}
+
+static void ks_vcpu_release(struct kobject *kobj)
+{
+	struct ks_vcpu *v = container_of(kobj, struct ks_vcpu, kobj);
+
+	put_pid(v->thread);
+	kobject_put(&v->vm->kobj);
+	call_rcu(&v->rcu, ks_vcpu_free_rcu);
+}
+
+static const struct kobj_type ks_vm_ktype = {
+	.release = ks_vm_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = ks_vm_groups,
+};
+
+static const struct kobj_type ks_vcpu_ktype = {
+	.release = ks_vcpu_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = ks_vcpu_groups,
+};
+
+static void ks_vm_sysfs_work(struct work_struct *work);
+
+static void ks_vm_queue_sysfs(struct ks_vm *vm)
+{
+	/* The queued work owns a reference; a pending one already has it. */
+	kobject_get(&vm->kobj);
+	if (!queue_work(ks_wq, &vm->sysfs_work))
+		kobject_put(&vm->kobj);
+}
+
+static struct ks_vm *ks_vm_lookup(struct kvm *kvm)
+{
+	struct ks_vm *vm;
+
+	lockdep_assert_held(&ks_lock);
+	hash_for_each_possible(ks_vm_hash, vm, hnode, (unsigned long)kvm)
+		if (vm->kvm == kvm)
+			return vm;
+	return NULL;
+}
+
+static struct ks_vcpu *ks_vcpu_lookup_rcu(struct kvm_vcpu *vcpu)
+{
+	struct ks_vcpu *v;
+
+	hash_for_each_possible_rcu(ks_vcpu_hash, v, hnode, (unsigned long)vcpu)
+		if (v->vcpu == vcpu)
+			return v;
+	return NULL;
+}
+
+/* Publishes @vcpu of @vm, bound to the thread KVM last saw running it. */
+static struct ks_vcpu *ks_vcpu_add(struct ks_vm *vm, struct kvm_vcpu *vcpu)
+{
+	struct ks_vcpu *v;
+
+	lockdep_assert_held(&ks_lock);
+	v = kmem_cache_zalloc(ks_vcpu_cache, GFP_ATOMIC | __GFP_NOWARN);
+	if (!v)
+		return NULL;
+	atomic_inc(&ks_nr_objs);
+	kobject_init(&v->kobj, &ks_vcpu_ktype);
+	kobject_get(&vm->kobj);
+	v->vm = vm;
+	v->vcpu = vcpu;
+	v->id = vcpu->vcpu_id;
+	v->thread = ks_vcpu_get_pid(vcpu);
+	list_add_tail(&v->node, &vm->vcpus);
+	hash_add_rcu(ks_vcpu_hash, &v->hnode, (unsigned long)vcpu);
+	ks_vm_queue_sysfs(vm);
+	return v;
+}
+
+/*
+ * Publishes @kvm and every vCPU it has so far: a VM first seen late (at a
+ * scan, or after an allocation failure) arrives with all its vCPUs.
+ */
+static struct ks_vm *ks_vm_add(struct kvm *kvm, const struct ks_vmm *vmm)
+{
+	struct kvm_vcpu *vcpu;
+	struct ks_vm *vm;
+	unsigned long i;
+
+	lockdep_assert_held(&ks_lock);
+	vm = kmem_cache_zalloc(ks_vm_cache, GFP_ATOMIC | __GFP_NOWARN);
+	if (!vm)
+		return NULL;
+	atomic_inc(&ks_nr_objs);
+	kobject_init(&vm->kobj, &ks_vm_ktype);
+	INIT_LIST_HEAD(&vm->vcpus);
+	INIT_WORK(&vm->sysfs_work, ks_vm_sysfs_work);
+	vm->kvm = kvm;
+	vm->tgid = get_pid(vmm->tgid);
+	vm->seq = ++ks_vm_seq;
+	memcpy(vm->comm, vmm->comm, sizeof(vm->comm));
+	hash_add(ks_vm_hash, &vm->hnode, (unsigned long)kvm);
+	ks_vm_queue_sysfs(vm);
+
+	kvm_for_each_vcpu(i, vcpu, kvm)
+		ks_vcpu_add(vm, vcpu);
+	return vm;
+}
+
+static struct ks_vcpu *ks_vcpu_get_or_add(struct kvm_vcpu *vcpu,
+					  const struct ks_vmm *vmm)
+{
+	struct ks_vcpu *v;
+	struct ks_vm *vm;
+
+	lockdep_assert_held(&ks_lock);
+	v = ks_vcpu_lookup_rcu(vcpu);
+	if (v)
+		return v;
+	vm = ks_vm_lookup(vcpu->kvm);
+	if (!vm) {
+		vm = ks_vm_add(vcpu->kvm, vmm);
+		if (!vm)
+			return NULL;
+		v = ks_vcpu_lookup_rcu(vcpu);
+		if (v)
+			return v;
+	}
+	return ks_vcpu_add(vm, vcpu);
+}
+
+void ks_vmm_snapshot(struct ks_vmm *vmm, struct task_struct *task)
+{
+	vmm->tgid = task_tgid(task);
+	get_task_comm(vmm->comm, task->group_leader);
+}
+
+static void ks_warn_nomem(void)
+{
+	pr_warn_ratelimited("out of memory tracking a vCPU; will retry at its next KVM_RUN\n");
+}
+
+void ks_registry_vcpu_created(struct kvm_vcpu *vcpu)
+{
+	struct ks_vmm vmm;
+	struct ks_vcpu *v;
+
+	ks_vmm_snapshot(&vmm, current);
+	spin_lock(&ks_lock);
+	v = ks_vcpu_get_or_add(vcpu, &vmm);
+	spin_unlock(&ks_lock);
+	if (!v)
+		ks_warn_nomem();
+}
+
+void ks_registry_vcpu_run(struct kvm_vcpu *vcpu)
+{
+	struct pid *me = task_pid(current), *old = NULL;
+	struct ks_vmm vmm;
+	struct ks_vcpu *v;
+	bool bound;
+
+	/* Every KVM_RUN comes here: the common case takes no lock. */
+	rcu_read_lock();
+	v = ks_vcpu_lookup_rcu(vcpu);
+	bound = v && READ_ONCE(v->thread) == me;
+	rcu_read_unlock();
+	if (bound)
+		return;
+
+	ks_vmm_snapshot(&vmm, current);
+	spin_lock(&ks_lock);
+	v = ks_vcpu_get_or_add(vcpu, &vmm);
+	if (v && v->thread != me) {
+		old = v->thread;
+		WRITE_ONCE(v->thread, get_pid(me));
+	}
+	spin_unlock(&ks_lock);
+	put_pid(old);
+	if (!v)
+		ks_warn_nomem();
+}
+
+void ks_registry_vm_found(struct kvm *kvm, const struct ks_vmm *vmm)
+{
+	struct ks_vm *vm;
+
+	spin_lock(&ks_lock);
+	vm = ks_vm_lookup(kvm);
+	if (!vm)
+		vm = ks_vm_add(kvm, vmm);
+	spin_unlock(&ks_lock);
+	if (!vm)
+		pr_warn_ratelimited("out of memory tracking VM of pid %d\n",
+				    pid_nr(vmm->tgid));
+}
+
+/* After this, no path can reach vm->kvm or any of its vCPUs. */
+static void ks_vm_unpublish(struct ks_vm *vm)
+{
+	struct ks_vcpu *v;
+
+	lockdep_assert_held(&ks_lock);
+	vm->dead = true;
+	hash_del(&vm->hnode);
+	list_for_each_entry(v, &vm->vcpus, node)
+		hash_del_rcu(&v->hnode);
+	ks_vm_queue_sysfs(vm);
+}
+
+void ks_registry_vm_destroyed(struct kvm *kvm)
+{
+	struct ks_vm *vm;
+
+	spin_lock(&ks_lock);
+	vm = ks_vm_lookup(kvm);
+	if (vm)
+		ks_vm_unpublish(vm);
+	spin_unlock(&ks_lock);
+}
+
+/* Forgets every VM, e.g. before the destroy hook goes away. */
+void ks_registry_clear(void)
+{
+	struct hlist_node *tmp;
+	struct ks_vm *vm;
+	int bkt;
+
+	spin_lock(&ks_lock);
+	hash_for_each_safe(ks_vm_hash, bkt, tmp, vm, hnode)
+		ks_vm_unpublish(vm);
+	spin_unlock(&ks_lock);
+	flush_workqueue(ks_wq);
+}
+
+/* The first vCPU of @vm that has no directory yet, with a reference. */
+static struct ks_vcpu *ks_vm_next_new_vcpu(struct ks_vm *vm)
+{
+	struct ks_vcpu *v, *found = NULL;
+
+	spin_lock(&ks_lock);
+	list_for_each_entry(v, &vm->vcpus, node) {
+		if (!v->kobj.state_in_sysfs) {
+			found = v;
+			kobject_get(&v->kobj);
+			break;
+		}
+	}
+	spin_unlock(&ks_lock);
+	return found;
+}
+
+static void ks_vm_sysfs_remove(struct ks_vm *vm)
+{
+	struct ks_vcpu *v, *tmp;
+	LIST_HEAD(gone);
+
+	spin_lock(&ks_lock);
+	list_splice_init(&vm->vcpus, &gone);
+	spin_unlock(&ks_lock);
+
+	list_for_each_entry_safe(v, tmp, &gone, node) {
+		list_del(&v->node);
+		if (v->kobj.state_in_sysfs)
+			kobject_del(&v->kobj);
+		kobject_put(&v->kobj);	/* the registry's reference */
+	}
+	if (vm->kobj.state_in_sysfs) {
+		kobject_del(vm->vcpus_kobj);
+		kobject_put(vm->vcpus_kobj);
+		kobject_del(&vm->kobj);
+	}
+	kobject_put(&vm->kobj);		/* the registry's reference */
+}
+
+static void ks_vm_sysfs_add(struct ks_vm *vm)
+{
+	struct ks_vcpu *v;
+	int err;
+
+	if (!vm->kobj.state_in_sysfs) {
+		err = kobject_add(&vm->kobj, ks_vms_kobj, "%d-%llu",
+				  pid_nr(vm->tgid), vm->seq);
+		if (err)
+			goto fail;
+		vm->vcpus_kobj = kobject_create_and_add("vcpus", &vm->kobj);
+		if (!vm->vcpus_kobj) {
+			kobject_del(&vm->kobj);
+			err = -ENOMEM;
+			goto fail;
+		}
+	}
+	while ((v = ks_vm_next_new_vcpu(vm))) {
+		err = kobject_add(&v->kobj, vm->vcpus_kobj, "%d", v->id);
+		kobject_put(&v->kobj);
+		if (err) {
+			/* Left for the next run of this work, not retried now. */
+			pr_warn_ratelimited("cannot add vcpus/%d of VM %d-%llu: %d\n",
+					    v->id, pid_nr(vm->tgid), vm->seq, err);
+			break;
+		}
+	}
+	return;
+fail:
+	pr_warn_ratelimited("cannot add VM %d-%llu to sysfs: %d\n",
+			    pid_nr(vm->tgid), vm->seq, err);
+}
+
+static void ks_vm_sysfs_work(struct work_struct *work)
+{
+	struct ks_vm *vm = container_of(work, struct ks_vm, sysfs_work);
+	bool dead;
+
+	spin_lock(&ks_lock);
+	dead = vm->dead;
+	spin_unlock(&ks_lock);
+
+	if (dead)
+		ks_vm_sysfs_remove(vm);
+	else
+		ks_vm_sysfs_add(vm);
+	kobject_put(&vm->kobj);		/* the queued work's reference */
+}
+
+int ks_vm_nr_vcpus(struct ks_vm *vm)
+{
+	int n = -ENODEV;
+
+	spin_lock(&ks_lock);
+	if (!vm->dead)
+		n = atomic_read(&vm->kvm->online_vcpus);
+	spin_unlock(&ks_lock);
+	return n;
+}
+
+/* 0 when no live thread has run it. */
+int ks_vcpu_tid(struct ks_vcpu *v)
+{
+	int tid = 0;
+
+	spin_lock(&ks_lock);
+	rcu_read_lock();
+	if (v->thread && pid_task(v->thread, PIDTYPE_PID))
+		tid = pid_nr(v->thread);
+	rcu_read_unlock();
+	spin_unlock(&ks_lock);
+	return tid;
+}
+
+/* The CPU KVM last loaded the vCPU on, -1 if never. */
+int ks_vcpu_last_cpu(struct ks_vcpu *v)
+{
+	int cpu = -ENODEV;
+
+	spin_lock(&ks_lock);
+	if (!v->vm->dead)
+		cpu = READ_ONCE(v->vcpu->cpu);
+	spin_unlock(&ks_lock);
+	return cpu;
+}
+
+int ks_registry_init(void)
+{
+	ks_vm_cache = KMEM_CACHE(ks_vm, 0);
+	ks_vcpu_cache = KMEM_CACHE(ks_vcpu, 0);
+	ks_wq = alloc_ordered_workqueue("kvmsched", 0);
+	if (!ks_vm_cache || !ks_vcpu_cache || !ks_wq) {
+		ks_registry_exit();
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Call after ks_registry_clear(), once no hook can publish anything. */
+void ks_registry_exit(void)
+{
+	if (ks_wq)
+		destroy_workqueue(ks_wq);
+	/* Releases can be delayed (CONFIG_DEBUG_KOBJECT_RELEASE) and run
+	 * module code: wait for all of them, then for their RCU callbacks.
+	 */
+	wait_var_event(&ks_nr_objs, !atomic_read(&ks_nr_objs));
+	rcu_barrier();
+	kmem_cache_destroy(ks_vcpu_cache);
+	kmem_cache_destroy(ks_vm_cache);
+}

@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Finding VMs that existed before the hooks were armed. */
+#ifndef KS_SCAN_H
+#define KS_SCAN_H
+
+void ks_scan_existing(void);
+
+#endif /* KS_SCAN_H */

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/kvmsched: one kobject per directory, one value per file.
+ * Every file is documented in sysfs-abi/; names never change within an
+ * ABI version.
+ */
+#include <linux/kobject.h>
+#include <linux/pid.h>
+#include <linux/sysfs.h>
+
+#include "kvmsched_abi.h"
+#include "discovery.h"
+#include "registry.h"
+#include "sysfs.h"
+
+static struct kobject *ks_root_kobj;
+struct kobject *ks_vms_kobj;
+
+static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", KVMSCHED_ABI_VERSION);
+}
+
+static ssize_t capabilities_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return ks_discovery_caps_show(buf);
+}
+
+static struct kobj_attribute ks_version_attr = __ATTR_RO(version);
+static struct kobj_attribute ks_capabilities_attr = __ATTR_RO(capabilities);
+
+static struct attribute *ks_root_attrs[] = {
+	&ks_version_attr.attr,
+	&ks_capabilities_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group ks_root_group = {
+	.attrs = ks_root_attrs,
+};
+
+static struct ks_vm *to_vm(struct kobject *kobj)
+{
+	return container_of(kobj, struct ks_vm, kobj);
+}
+
+static struct ks_vcpu *to_vcpu(struct kobject *kobj)
+{
+	return container_of(kobj, struct ks_vcpu, kobj);
+}
+
+static ssize_t pid_show(struct kobject *kobj, struct kobj_attribute *attr,
+			char *buf)
+{
+	return sysfs_emit(buf, "%d\n", pid_nr(to_vm(kobj)->tgid));
+}
+
+static ssize_t comm_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_vm(kobj)->comm);
+}
+
+static ssize_t nr_vcpus_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	int n = ks_vm_nr_vcpus(to_vm(kobj));
+
+	return n < 0 ? n : sysfs_emit(buf, "%d\n", n);
+}
+
+static struct kobj_attribute ks_pid_attr = __ATTR_RO(pid);
+static struct kobj_attribute ks_comm_attr = __ATTR_RO(comm);
+static struct kobj_attribute ks_nr_vcpus_attr = __ATTR_RO(nr_vcpus);
+
+static struct attribute *ks_vm_attrs[] = {
+	&ks_pid_attr.attr,
+	&ks_comm_attr.attr,
+	&ks_nr_vcpus_attr.attr,
+	NULL,
+};
+static const struct attribute_group ks_vm_group = {
+	.attrs = ks_vm_attrs,
+};
+
+const struct attribute_group *ks_vm_groups[] = { &ks_vm_group, NULL };
+
+/* Values that do not exist yet read as an empty line, not as 0 or -1. */
+static ssize_t emit_or_empty(char *buf, int val, bool valid)
+{
+	return valid ? sysfs_emit(buf, "%d\n", val) : sysfs_emit(buf, "\n");
+}
+
+static ssize_t tid_show(struct kobject *kobj, struct kobj_attribute *attr,
+			char *buf)
+{
+	int tid = ks_vcpu_tid(to_vcpu(kobj));
+
+	return emit_or_empty(buf, tid, tid > 0);
+}
+
+static ssize_t cpu_show(struct kobject *kobj, struct kobj_attribute *attr,
+			char *buf)
+{
+	int cpu = ks_vcpu_last_cpu(to_vcpu(kobj));
+
+	if (cpu == -ENODEV)
+		return cpu;
+	return emit_or_empty(buf, cpu, cpu >= 0);
+}
+
+static struct kobj_attribute ks_tid_attr = __ATTR_RO(tid);
+static struct kobj_attribute ks_cpu_attr = __ATTR_RO(cpu);
+
+static struct attribute *ks_vcpu_attrs[] = {
+	&ks_tid_attr.attr,
+	&ks_cpu_attr.attr,
+	NULL,
+};
+static const struct attribute_group ks_vcpu_group = {
+	.attrs = ks_vcpu_attrs,
+};
+
+const struct attribute_group *ks_vcpu_groups[] = { &ks_vcpu_group, NULL };
+
+int ks_sysfs_init(void)
+{
+	int err;
+
+	ks_root_kobj = kobject_create_and_add("kvmsched", kernel_kobj);
+	if (!ks_root_kobj)
+		return -ENOMEM;
+	err = sysfs_create_group(ks_root_kobj, &ks_root_group);
+	if (err)
+		goto fail;
+	ks_vms_kobj = kobject_create_and_add("vms", ks_root_kobj);
+	if (!ks_vms_kobj) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	return 0;
+fail:
+	kobject_del(ks_root_kobj);
+	kobject_put(ks_root_kobj);
+	return err;
+}
+
+/*
+ * kobject_del() before kobject_put(): with CONFIG_DEBUG_KOBJECT_RELEASE the
+ * put may take effect seconds later, and the files must not outlive us.
+ */
+void ks_sysfs_exit(void)
+{
+	kobject_del(ks_vms_kobj);
+	kobject_put(ks_vms_kobj);
+	kobject_del(ks_root_kobj);
+	kobject_put(ks_root_kobj);
+}

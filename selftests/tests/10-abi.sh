@@ -1,0 +1,52 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Walks the ABI documents in sysfs-abi/: every documented path exists with
+# its documented mode, and every file in the tree is documented.
+. "$KSDIR/tests/lib.sh"
+
+ks_load
+start_vmm /tmp/abi.ready -v 2 -p main || nok "ksvmm started"
+wait_for 10 vcpus_listed "$VMM_PID" 2
+
+# "<path> <mode>" for every What: entry (Description starts "Mode 0nnn").
+awk '/^What:/ { what = $2 }
+     /^Description:/ && what != "" {
+	if (match($0, /Mode 0[0-7][0-7][0-7]/))
+		print what, substr($0, RSTART + 5, 4)
+	else
+		print what, "undocumented"
+	what = "" }' "$KSDIR"/abi/* >/tmp/abi.list
+
+check "ABI documents list entries" test -s /tmp/abi.list
+while read -r what mode; do
+	pattern=$(echo "$what" | sed -e 's/<[a-z]*>/*/g' -e 's|/$||')
+	found=0
+	for path in $pattern; do
+		[ -e "$path" ] || continue
+		found=1
+		got=$(stat -c %a "$path")
+		check_eq "$what: mode" "0$got" "$mode"
+		if [ -f "$path" ]; then
+			check "$what: readable" cat "$path" >/dev/null
+		fi
+		break
+	done
+	[ $found = 1 ] || nok "$what: exists"
+done </tmp/abi.list
+
+# The other direction: nothing in the tree is undocumented.
+undoc=0
+for path in $(find "$KS"); do
+	doc=0
+	while read -r what mode; do
+		pattern=$(echo "$what" | sed -e 's/<[a-z]*>/*/g' -e 's|/$||')
+		case "$path" in $pattern) doc=1; break ;; esac
+	done </tmp/abi.list
+	[ $doc = 1 ] || { echo "# undocumented: $path"; undoc=1; }
+done
+check "every file in the tree is documented" test $undoc = 0
+
+check_eq "version is 1" "$(cat "$KS/version")" 1
+check_eq "capabilities with kvm loaded" "$(cat "$KS/capabilities")" \
+	"vm_destroy vcpu_create vcpu_run"
+check "ksvmm exited cleanly" stop_vmm "$VMM_PID"

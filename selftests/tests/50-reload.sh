@@ -1,0 +1,34 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# 20 insmod/rmmod cycles while two VMs run: each load finds them, each
+# unload leaves nothing behind, and the VMs never notice.
+. "$KSDIR/tests/lib.sh"
+
+ks_unload
+start_vmm /tmp/r1.ready -p self -v 2 || nok "VM 1 ready"
+vm1=$VMM_PID
+start_vmm /tmp/r2.ready -p main -v 2 -g hlt || nok "VM 2 ready"
+vm2=$VMM_PID
+
+bad=0
+i=1
+while [ $i -le 20 ]; do
+	if ! insmod "$KSDIR/kvmsched.ko"; then
+		echo "# cycle $i: insmod failed"; bad=1; break
+	fi
+	if ! wait_for 10 has_vm_dirs "$vm1" 1 ||
+	   ! wait_for 10 has_vm_dirs "$vm2" 1 ||
+	   ! wait_for 10 tree_matches_ready /tmp/r1.ready "$vm1" ||
+	   ! wait_for 10 tree_matches_ready /tmp/r2.ready "$vm2"; then
+		echo "# cycle $i: VMs not found"; bad=1
+	fi
+	if ! rmmod kvmsched || [ -d "$KS" ]; then
+		echo "# cycle $i: rmmod failed"; bad=1; break
+	fi
+	i=$((i + 1))
+done
+check "20 load/unload cycles, VMs found every time" test $bad = 0
+check "VM 1 kept running" kill -0 "$vm1"
+check "VM 2 kept running" kill -0 "$vm2"
+check "VM 1 exited cleanly" stop_vmm "$vm1"
+check "VM 2 exited cleanly" stop_vmm "$vm2"
