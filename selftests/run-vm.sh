@@ -1,0 +1,274 @@
+#!/bin/bash
+# Builds kvmsched for one test kernel, boots that kernel under QEMU (TCG with
+# nested SVM: real KVM inside the guest) with the tests in an initramfs, and
+# judges the run from the guest's result port, never from QEMU's exit code.
+#
+#   run-vm.sh --kernel deb61|deb612|debug [--demo]
+#
+# Prints TAP lines "ok - <kernel>: ..." / "not ok - <kernel>: ...", then
+# "# <kernel>: N passed, N failed, N skipped"; exits 1 if anything failed.
+# Outputs land in <repo>/build/<kernel>/ (console.log, result.log, build.log...).
+#
+# Environment: KS_SMP (4), KS_MEM (2048 MiB), KS_BOOT_TIMEOUT (1500 s),
+# KS_STALL_TIMEOUT (600 s without a byte from the guest), KS_CMDLINE_EXTRA, KS_QEMU_EXTRA (split on spaces), KVMSCHED_CACHE
+# (/var/cache/kvmsched: cached base initramfs).
+# shellcheck source-path=SCRIPTDIR
+set -euo pipefail
+shopt -s inherit_errexit nullglob
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(dirname "$HERE")
+
+# Kernel messages that mean a bug, whatever the tests said. WARNING: and BUG:
+# only open a message (after the timestamp): "Speculative Return Stack
+# Overflow: WARNING: ..." is a boot notice, not a WARN().
+L='(^|\] )'
+SPLATS="${L}WARNING:|${L}BUG:|kernel BUG at|Oops|general protection fault|Call Trace"
+SPLATS+='|Kernel panic|RIP: 0010:' # RIP lines name the faulting function
+SPLATS+='|circular locking|possible recursive locking|inconsistent lock state'
+SPLATS+='|sleeping function called from invalid context|suspected memory leak'
+SPLATS+='|DEBUG_LOCKS_WARN_ON|turning off the locking correctness validator|lockdep is turned off'
+SPLATS+='|kobject.*(has no release|does not have a release|is not initialized|initialized object)'
+SPLATS+='|refcount_t:|UBSAN:|KASAN:'
+
+KID="" DEMO=0
+PASSED=0 FAILED=0 SKIPPED=0
+
+usage() {
+	echo "usage: $0 --kernel deb61|deb612|debug [--demo]" >&2
+	exit 2
+}
+
+parse_args() {
+	while (($#)); do
+		case $1 in
+		--kernel) KID=${2:-}; shift 2 || usage ;;
+		--demo) DEMO=1; shift ;;
+		*) usage ;;
+		esac
+	done
+	[[ $KID =~ ^(deb61|deb612|debug)$ ]] || usage
+}
+
+# One TAP line, counted. "# SKIP" counts as skipped whether ok or not ok.
+tap() {
+	echo "$1"
+	case $1 in
+	*"# SKIP"*) SKIPPED=$((SKIPPED + 1)) ;;
+	"not ok "*) FAILED=$((FAILED + 1)) ;;
+	"ok "*) PASSED=$((PASSED + 1)) ;;
+	esac
+}
+ok() { tap "ok - $KID: $*"; }
+not_ok() { tap "not ok - $KID: $*"; }
+# Turns stdin into TAP comments.
+comment() { sed 's/^/# /'; }
+
+finish() {
+	echo "# $KID: $PASSED passed, $FAILED failed, $SKIPPED skipped"
+	((FAILED == 0)) || exit 1
+	exit 0
+}
+
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1fs", b - a }'; }
+
+resolve_kernel() {
+	local log=$OUT/kernel-build.log
+	[[ $KID != debug ]] || echo "# debug: finding or building the debug kernel (log: $log)"
+	ks_kernel_resolve "$KID" "$HERE/kernel/build.sh" "$log" && return 0
+	if [[ $KID == debug ]]; then
+		not_ok "debug kernel build"
+		tail -n 40 "$log" | comment
+	else
+		not_ok "kernel $KID installed"
+	fi
+	finish
+}
+
+# A full build in a fresh copy: an incremental one would hide the warnings of
+# files that did not change.
+build_module() {
+	local items=() f rc=0 warnings
+	if [[ ! -f $REPO/Kbuild ]]; then
+		not_ok "build W=1 clean"
+		echo "# no Kbuild in $REPO: no module to test yet"
+		finish
+	fi
+	rm -rf "$OUT/src"
+	mkdir -p "$OUT/src"
+	for f in Kbuild Makefile module include; do
+		[[ ! -e $REPO/$f ]] || items+=("$REPO/$f")
+	done
+	rsync -a "${items[@]}" "$OUT/src/"
+	make -C "$KS_KDIR" M="$OUT/src" W=1 -j"$(nproc)" modules >"$OUT/build.log" 2>&1 || rc=$?
+	# Case-insensitive: modpost says "WARNING:" (undefined symbols, sections).
+	warnings=$(grep -i 'warning:' "$OUT/build.log" || true)
+	[[ $rc -ne 0 || -f $OUT/src/kvmsched.ko ]] || { echo "no kvmsched.ko built" >>"$OUT/build.log"; rc=1; }
+	if [[ $rc -eq 0 && -z $warnings ]]; then
+		ok "build W=1 clean"
+		return
+	fi
+	not_ok "build W=1 clean"
+	[[ -z $warnings ]] || comment <<<"$warnings"
+	if [[ $rc -ne 0 ]]; then
+		grep -v -i 'warning:' "$OUT/build.log" | tail -n 30 | comment
+		finish
+	fi
+}
+
+# Static, so they run in the guest with no libraries. Rebuilt every run: a few
+# seconds, and never a stale binary.
+build_clients() {
+	local src name failed=()
+	rm -rf "${OUT:?}/bin"
+	mkdir -p "$OUT/bin"
+	: >"$OUT/clients.log"
+	for src in "$HERE"/clients/*.c; do
+		name=$(basename "$src" .c)
+		gcc -O2 -Wall -Wextra -Werror -static -pthread -o "$OUT/bin/$name" "$src" >>"$OUT/clients.log" 2>&1 ||
+			failed+=("$name")
+	done
+	if ((${#failed[@]})); then
+		not_ok "clients build: ${failed[*]}"
+		comment <"$OUT/clients.log"
+	fi
+}
+
+# The per-run part of the initramfs, appended to the cached base: the kernel
+# unpacks concatenated archives in order.
+build_initrd() {
+	local tree=$OUT/overlay
+	rm -rf "$tree"
+	mkdir -p "$tree/kvmsched"
+	install -m 755 "$HERE/init" "$tree/init"
+	cp "$OUT/src/kvmsched.ko" "$tree/kvmsched/"
+	# Built only against kernels with CONFIG_KUNIT (the debug kernel).
+	[[ ! -f $OUT/src/kvmsched_kunit.ko ]] || cp "$OUT/src/kvmsched_kunit.ko" "$tree/kvmsched/"
+	cp -a "$OUT/bin" "$tree/kvmsched/bin"
+	[[ ! -d $HERE/tests ]] || cp -a "$HERE/tests" "$tree/kvmsched/tests"
+	[[ ! -d $REPO/sysfs-abi ]] || cp -a "$REPO/sysfs-abi" "$tree/kvmsched/abi"
+	[[ ! -f $HERE/demo.sh ]] || cp "$HERE/demo.sh" "$tree/kvmsched/demo.sh"
+	ks_cpio "$tree" "$OUT/overlay.cpio"
+	cat "$KS_BASE_CPIO" "$OUT/overlay.cpio" >"$OUT/initrd.cpio"
+}
+
+# Stops QEMU when neither serial port got a byte for KS_STALL_TIMEOUT seconds:
+# a frozen guest says nothing and would hold the run until the boot timeout.
+# A healthy guest is never that quiet: init reports a test stuck for its
+# timeout + 30 s (300 + 30) and starts each test with a line.
+watch_stall() {
+	local size last="" quiet=0
+	while sleep 10; do
+		size=$(cat "$OUT/console.log" "$OUT/result.log" 2>/dev/null | wc -c)
+		if [[ $size != "$last" ]]; then
+			last=$size quiet=0
+			continue
+		fi
+		quiet=$((quiet + 10))
+		if ((quiet >= ${KS_STALL_TIMEOUT:-600})); then
+			echo "no output for ${quiet}s" >"$OUT/stalled"
+			kill -TERM "$(cat "$OUT/qemu.pid")"
+			return
+		fi
+	done
+}
+
+# ttyS0 = console, ttyS1 = result port; -nodefaults so that no default serial,
+# monitor, NIC or VGA is added. For --demo the console also goes to the terminal.
+# thread=single: multi-threaded TCG runs stale code across the kernel's
+# text_poke_bp() patching (ftrace, kprobes, static keys), which showed as
+# "Oops: int3" and calls to address 0 at patch sites; one vCPU thread at a
+# time is exact.
+boot() {
+	local append console extra=() watcher
+	# oops=panic: a kernel that goes on after an Oops tends to wedge minutes
+	# later with the first (telling) trace buried under thousands of lines.
+	append="console=ttyS0 loglevel=7 panic=-1 panic_on_warn=1 oops=panic slab_nomerge"
+	((DEMO == 0)) || append+=" kvmsched.demo"
+	append+=" ${KS_CMDLINE_EXTRA:-}"
+	if ((DEMO)); then
+		console="stdio,id=con,signal=on,logfile=$OUT/console.log"
+	else
+		console="file,id=con,path=$OUT/console.log"
+	fi
+	read -ra extra <<<"${KS_QEMU_EXTRA:-}"
+	rm -f "$OUT/console.log" "$OUT/result.log" "$OUT/qemu.pid" "$OUT/stalled"
+	# Its own stdout: a sleep it leaves behind must not hold a caller's pipe.
+	watch_stall >/dev/null 2>&1 &
+	watcher=$!
+	QEMU_RC=0
+	timeout --foreground -k 10 "${KS_BOOT_TIMEOUT:-1500}" \
+		qemu-system-x86_64 -nodefaults -M q35 -accel tcg,thread=single -cpu EPYC-Rome,+svm \
+		-smp "${KS_SMP:-4}" -m "${KS_MEM:-2048}" -display none -no-reboot \
+		-kernel "$KS_KIMAGE" -initrd "$OUT/initrd.cpio" \
+		-chardev "$console" -serial chardev:con -serial "file:$OUT/result.log" \
+		-pidfile "$OUT/qemu.pid" -append "$append" "${extra[@]}" 2>"$OUT/qemu.log" || QEMU_RC=$?
+	kill "$watcher" 2>/dev/null || true
+	wait "$watcher" || true
+}
+
+verdict() {
+	local results dmesg line found
+	results=$(tr -d '\r' <"$OUT/result.log" 2>/dev/null || true)
+	# TAP lines and their "# " comments (a kmemleak report), less the dmesg.
+	while IFS= read -r line; do
+		case $line in
+		"#"*) echo "$line" ;;
+		*) tap "$(sed -E "s/^(not )?ok - /\\1ok - $KID: /" <<<"$line")" ;;
+		esac
+	done < <(awk '/^# dmesg-begin$/ { d = 1 } /^# (dmesg-end|kvmsched-done)$/ { d = 0; next }
+		!d && /^((not )?ok |# )/ { print }' <<<"$results")
+
+	if grep -qx '# kvmsched-done' <<<"$results"; then
+		ok "guest completed"
+	else
+		not_ok "guest completed"
+		[[ $QEMU_RC -ne 124 ]] || echo "# killed after ${KS_BOOT_TIMEOUT:-1500}s"
+		[[ ! -f $OUT/stalled ]] || echo "# killed: $(cat "$OUT/stalled")"
+		echo "# qemu exit status $QEMU_RC; last console lines:"
+		tr -d '\r' <"$OUT/console.log" 2>/dev/null | tail -n 60 | comment
+		grep -v "TCG doesn't support requested feature" "$OUT/qemu.log" | comment || true
+	fi
+
+	dmesg=$(awk '/^# dmesg-end$/ { d = 0 } d { print } /^# dmesg-begin$/ { d = 1 }' <<<"$results")
+	[[ -n $dmesg ]] || dmesg=$(tr -d '\r' <"$OUT/console.log" 2>/dev/null || true)
+	found=$(grep -E "$SPLATS" <<<"$dmesg" || true)
+	if [[ -z $found ]]; then
+		ok "no kernel splats"
+	else
+		not_ok "no kernel splats"
+		# The first ones tell the story; a crash loop can match thousands.
+		head -n 40 <<<"$found" | comment
+		echo "# ($(wc -l <<<"$found") matching lines; full log: $OUT/result.log, $OUT/console.log)"
+	fi
+}
+
+main() {
+	local t
+	parse_args "$@"
+	# shellcheck source=lib/deps.sh
+	source "$HERE/lib/deps.sh"
+	# shellcheck source=lib/initramfs.sh
+	source "$HERE/lib/initramfs.sh"
+	OUT=$REPO/build/$KID
+	mkdir -p "$OUT"
+
+	t=$EPOCHREALTIME
+	resolve_kernel
+	echo "# $KID: kernel $KS_KVER ($KS_KIMAGE) $(since "$t")"
+	t=$EPOCHREALTIME
+	build_module
+	build_clients
+	echo "# $KID: module and clients built $(since "$t")"
+	t=$EPOCHREALTIME
+	ks_base_initramfs "$KID" "$KS_KVER" "$KS_KMODDIR" "$OUT"
+	build_initrd
+	echo "# $KID: initramfs $(du -m "$OUT/initrd.cpio" | cut -f1) MiB $(since "$t")"
+	t=$EPOCHREALTIME
+	boot
+	echo "# $KID: boot $(since "$t") (qemu exit status $QEMU_RC)"
+	verdict
+	finish
+}
+
+main "$@"
