@@ -46,3 +46,4 @@ module_exit(ks_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Per-VM scheduling policy for KVM vCPU and VMM threads");
 MODULE_AUTHOR("The kvmsched developers");
+MODULE_VERSION("0.1.0");

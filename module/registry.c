@@ -403,14 +403,18 @@ int ks_vcpu_tid(struct ks_vcpu *v)
 	return tid;
 }
 
-/* The CPU KVM last loaded the vCPU on, -1 if never. */
+/*
+ * The CPU KVM last loaded the vCPU on, -1 if it never ran: KVM also loads
+ * a vCPU while creating it, on the creator's CPU, which says nothing about
+ * where it runs.
+ */
 int ks_vcpu_last_cpu(struct ks_vcpu *v)
 {
 	int cpu = -ENODEV;
 
 	spin_lock(&ks_lock);
 	if (!v->vm->dead)
-		cpu = READ_ONCE(v->vcpu->cpu);
+		cpu = v->thread ? READ_ONCE(v->vcpu->cpu) : -1;
 	spin_unlock(&ks_lock);
 	return cpu;
 }

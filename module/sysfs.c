@@ -81,6 +81,7 @@ static struct attribute *ks_vm_attrs[] = {
 	&ks_nr_vcpus_attr.attr,
 	NULL,
 };
+
 static const struct attribute_group ks_vm_group = {
 	.attrs = ks_vm_attrs,
 };
@@ -119,6 +120,7 @@ static struct attribute *ks_vcpu_attrs[] = {
 	&ks_cpu_attr.attr,
 	NULL,
 };
+
 static const struct attribute_group ks_vcpu_group = {
 	.attrs = ks_vcpu_attrs,
 };

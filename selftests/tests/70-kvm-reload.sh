@@ -21,9 +21,9 @@ all_caps="vm_destroy vcpu_create vcpu_run"
 vm_found() {
 	start_vmm /tmp/k.ready -v 2 "$@" &&
 		wait_for 10 tree_matches_ready /tmp/k.ready "$VMM_PID"
-	_rc=$?
+	local rc=$?
 	stop_vmm "$VMM_PID"
-	return $_rc
+	return $rc
 }
 
 ks_unload

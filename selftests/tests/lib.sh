@@ -12,9 +12,9 @@ skip() { echo "ok - $* # SKIP"; }
 
 # check DESC CMD...: one TAP line for the outcome of CMD.
 check() {
-	_d=$1
+	local desc=$1
 	shift
-	if "$@"; then ok "$_d"; else nok "$_d"; fi
+	if "$@"; then ok "$desc"; else nok "$desc"; fi
 }
 
 # check_eq DESC GOT WANT
@@ -24,12 +24,12 @@ check_eq() {
 
 # wait_for SECONDS CMD...: polls CMD every 100 ms.
 wait_for() {
-	_n=$(($1 * 10))
+	local n=$(($1 * 10))
 	shift
-	while [ "$_n" -gt 0 ]; do
+	while [ "$n" -gt 0 ]; do
 		"$@" && return 0
 		usleep 100000
-		_n=$((_n - 1))
+		n=$((n - 1))
 	done
 	return 1
 }
@@ -41,12 +41,12 @@ ks_unload() { ! ks_loaded || rmmod kvmsched; }
 # start_vmm READY ARGS...: starts ksvmm in the background, sets VMM_PID,
 # and waits until every vCPU has run (the ready file exists).
 start_vmm() {
-	_r=$1
+	local ready=$1
 	shift
-	rm -f "$_r"
-	ksvmm -r "$_r" "$@" >"$_r.out" 2>&1 &
+	rm -f "$ready"
+	ksvmm -r "$ready" "$@" >"$ready.out" 2>&1 &
 	VMM_PID=$!
-	wait_for 60 test -f "$_r"
+	wait_for 60 test -f "$ready"
 }
 
 # stop_vmm PID: SIGTERM, then the exit status of ksvmm (0: every vCPU ran,
@@ -64,8 +64,9 @@ no_vm_dirs() { [ "$(nr_vm_dirs "$1")" -eq 0 ]; }
 
 # vcpus_listed PID N: every VM of PID shows N vCPU dirs.
 vcpus_listed() {
-	for _d in $(vm_dirs "$1"); do
-		[ "$(ls "$_d/vcpus" | wc -l)" -eq "$2" ] || return 1
+	local d
+	for d in $(vm_dirs "$1"); do
+		[ "$(ls "$d/vcpus" | wc -l)" -eq "$2" ] || return 1
 	done
 	[ -n "$(vm_dirs "$1")" ]
 }
@@ -74,29 +75,31 @@ vcpus_listed() {
 # ksvmm wrote, exactly one VM dir of PID has vcpus/ID/tid == T, and T is a
 # thread of PID. Prints the mismatches.
 tree_matches_ready() {
-	_bad=0
-	while read -r _k _i _f _fd _v _id _t _tid; do
-		[ "$_k" = vm ] || continue
-		_hits=0
-		for _d in $(vm_dirs "$2"); do
-			[ "$(cat "$_d/vcpus/$_id/tid" 2>/dev/null)" = "$_tid" ] &&
-				_hits=$((_hits + 1))
+	local bad=0 k i f fd v id t tid hits d
+	while read -r k i f fd v id t tid; do
+		[ "$k" = vm ] || continue
+		hits=0
+		for d in $(vm_dirs "$2"); do
+			[ "$(cat "$d/vcpus/$id/tid" 2>/dev/null)" = "$tid" ] &&
+				hits=$((hits + 1))
 		done
-		if [ "$_hits" -ne 1 ] || [ ! -d "/proc/$2/task/$_tid" ]; then
-			echo "# vcpu $_id tid $_tid: $_hits dirs match"
-			_bad=1
+		if [ "$hits" -ne 1 ] || [ ! -d "/proc/$2/task/$tid" ]; then
+			echo "# vcpu $id tid $tid: $hits dirs match"
+			bad=1
 		fi
 	done <"$1"
-	return $_bad
+	return $bad
 }
 
 # kvm_modules_builtin: true on a kernel with KVM built in (nothing to unload).
 kvm_modules_builtin() { ! grep -q '^kvm ' /proc/modules; }
 
-# QEMU as a real VMM inside the emulated host: no firmware output, no
-# devices; SeaBIOS runs and halts, which is all the vCPUs need to exist.
+# QEMU as a real VMM inside the emulated host: no devices; SeaBIOS runs
+# and halts, which is all the vCPUs need. debug-threads=on (as libvirt
+# passes) is what names the vCPU threads "CPU n/KVM".
 start_qemu() {
 	qemu-system-x86_64 -accel kvm -M pc -smp "$1" -m 64 -nodefaults \
+		-name kvmsched-test,debug-threads=on \
 		-display none -no-user-config >/tmp/qemu.out 2>&1 &
 	QEMU_PID=$!
 }
@@ -104,25 +107,43 @@ start_qemu() {
 # qemu_tids_match PID: each "CPU n/KVM" thread of QEMU PID is the tid of
 # vcpus/n in its (single) VM dir.
 qemu_tids_match() {
-	_d=$(vm_dirs "$1")
-	[ -n "$_d" ] || return 1
-	_seen=0
-	for _t in /proc/"$1"/task/*; do
-		_c=$(cat "$_t/comm" 2>/dev/null)
-		case "$_c" in
+	local d t c n seen=0
+	d=$(vm_dirs "$1")
+	[ -n "$d" ] || return 1
+	for t in /proc/"$1"/task/*; do
+		c=$(cat "$t/comm" 2>/dev/null)
+		case "$c" in
 		"CPU "*/KVM) ;;
 		*) continue ;;
 		esac
-		_n=${_c#CPU }
-		_n=${_n%/KVM}
-		[ "$(cat "$_d/vcpus/$_n/tid" 2>/dev/null)" = "${_t##*/}" ] ||
+		n=${c#CPU }
+		n=${n%/KVM}
+		[ "$(cat "$d/vcpus/$n/tid" 2>/dev/null)" = "${t##*/}" ] ||
 			return 1
-		_seen=$((_seen + 1))
+		seen=$((seen + 1))
 	done
-	[ "$_seen" -gt 0 ]
+	[ "$seen" -gt 0 ]
 }
 
 # nr_qemu_vcpu_threads PID
 nr_qemu_vcpu_threads() { cat /proc/"$1"/task/*/comm 2>/dev/null | grep -c '^CPU .*/KVM$'; }
 qemu_vcpus_up() { [ "$(nr_qemu_vcpu_threads "$1")" -eq "$2" ]; }
 vms_empty() { [ -z "$(ls "$KS/vms")" ]; }
+
+# The kvm:kvm_entry trace event records the CPU of every guest entry: an
+# independent witness of where vCPUs really ran.
+TRACEFS=/sys/kernel/tracing
+trace_entries_start() {
+	echo 0 >"$TRACEFS/tracing_on"
+	echo >"$TRACEFS/trace"
+	echo 1 >"$TRACEFS/events/kvm/kvm_entry/enable"
+	echo 1 >"$TRACEFS/tracing_on"
+}
+
+# trace_entries_stop: prints "<tid> <cpu>" per recorded guest entry.
+trace_entries_stop() {
+	echo 0 >"$TRACEFS/tracing_on"
+	echo 0 >"$TRACEFS/events/kvm/kvm_entry/enable"
+	sed -n 's/.*-\([0-9][0-9]*\) *\[\([0-9][0-9]*\)\].* kvm_entry: .*/\1 \2/p' \
+		"$TRACEFS/trace"
+}

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Placement policy. The rule a thread's mask follows, in order:
+ *   1. its own cpus (a vCPU's override, or the emulator cpus), if any is
+ *      online;
+ *   2. the VM's cpus, if any is online;
+ *   3. with a policy but none of its CPUs online: every online CPU, so a
+ *      hot-unplug never strands a thread; the policy returns with its CPUs.
+ * Without any policy (or with no CPU online at all) the thread is left as
+ * it is.
+ */
+#include <linux/bitmap.h>
+#include <linux/errno.h>
+
+#include "placement.h"
+
+/*
+ * A cpulist as written to a policy file. Empty input is an empty mask: no
+ * constraint. -EINVAL: not a cpulist; -ERANGE: a CPU that cannot exist on
+ * this host; -ENODEV: a CPU that is not online now.
+ */
+int ks_cpulist_parse(const char *buf, const struct cpumask *online,
+		     struct cpumask *out)
+{
+	int err = cpulist_parse(buf, out);
+
+	/* A number too large for any CPU is out of range, not bad syntax. */
+	if (err == -ERANGE || err == -EOVERFLOW)
+		return -ERANGE;
+	if (err)
+		return -EINVAL;
+	if (!cpumask_subset(out, online))
+		return -ENODEV;
+	return 0;
+}
+
+static enum ks_place ks_place_free(struct cpumask *target)
+{
+	cpumask_clear(target);
+	return KS_PLACE_FREE;
+}
+
+enum ks_place ks_place_decide(const struct cpumask *own,
+			      const struct cpumask *vm,
+			      const struct cpumask *online,
+			      struct cpumask *target)
+{
+	bool has_own = !cpumask_empty(own), has_vm = !cpumask_empty(vm);
+
+	/* Cannot happen on a live host; leave the thread rather than empty it. */
+	if (cpumask_empty(online))
+		return ks_place_free(target);
+	if (has_own && cpumask_and(target, own, online))
+		return KS_PLACE_OWN;
+	if (has_vm && cpumask_and(target, vm, online))
+		return has_own ? KS_PLACE_FALLBACK_VM : KS_PLACE_VM;
+	if (has_own || has_vm) {
+		cpumask_copy(target, online);
+		return KS_PLACE_FALLBACK_ANY;
+	}
+	return ks_place_free(target);
+}
+
+const char *ks_place_name(enum ks_place place)
+{
+	static const char *const names[] = {
+		[KS_PLACE_FREE] = "free",
+		[KS_PLACE_OWN] = "own",
+		[KS_PLACE_VM] = "vm",
+		[KS_PLACE_FALLBACK_VM] = "fallback_vm",
+		[KS_PLACE_FALLBACK_ANY] = "fallback_any",
+	};
+
+	return place < ARRAY_SIZE(names) ? names[place] : "?";
+}
