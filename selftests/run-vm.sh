@@ -155,7 +155,9 @@ build_initrd() {
 # Stops QEMU when neither serial port got a byte for KS_STALL_TIMEOUT seconds:
 # a frozen guest says nothing and would hold the run until the boot timeout.
 # A healthy guest is never that quiet: init reports a test stuck for its
-# timeout + 30 s (300 + 30) and starts each test with a line.
+# timeout + 30 s (300 + 30) and starts each test with a line. Before the end,
+# an NMI from the monitor makes the guest panic (unknown_nmi_panic) and print
+# every CPU's backtrace (panic_print=0x40): a frozen guest still takes NMIs.
 watch_stall() {
 	local size last="" quiet=0
 	while sleep 10; do
@@ -166,7 +168,10 @@ watch_stall() {
 		fi
 		quiet=$((quiet + 10))
 		if ((quiet >= ${KS_STALL_TIMEOUT:-600})); then
-			echo "no output for ${quiet}s" >"$OUT/stalled"
+			echo "no output for ${quiet}s (NMI sent: backtraces in the console)" >"$OUT/stalled"
+			# Read-write open: never blocks, even if QEMU is gone.
+			echo nmi 1<>"$OUT/monitor.in"
+			sleep 60
 			kill -TERM "$(cat "$OUT/qemu.pid")"
 			return
 		fi
@@ -175,15 +180,16 @@ watch_stall() {
 
 # ttyS0 = console, ttyS1 = result port; -nodefaults so that no default serial,
 # monitor, NIC or VGA is added. For --demo the console also goes to the terminal.
+# oops=panic: a kernel that goes on after an Oops tends to wedge minutes later,
+# the first (telling) trace buried under thousands of lines.
 # thread=single: multi-threaded TCG runs stale code across the kernel's
 # text_poke_bp() patching (ftrace, kprobes, static keys), which showed as
 # "Oops: int3" and calls to address 0 at patch sites; one vCPU thread at a
 # time is exact.
 boot() {
 	local append console extra=() watcher
-	# oops=panic: a kernel that goes on after an Oops tends to wedge minutes
-	# later with the first (telling) trace buried under thousands of lines.
 	append="console=ttyS0 loglevel=7 panic=-1 panic_on_warn=1 oops=panic slab_nomerge"
+	append+=" unknown_nmi_panic panic_print=0x40"
 	((DEMO == 0)) || append+=" kvmsched.demo"
 	append+=" ${KS_CMDLINE_EXTRA:-}"
 	if ((DEMO)); then
@@ -192,7 +198,9 @@ boot() {
 		console="file,id=con,path=$OUT/console.log"
 	fi
 	read -ra extra <<<"${KS_QEMU_EXTRA:-}"
-	rm -f "$OUT/console.log" "$OUT/result.log" "$OUT/qemu.pid" "$OUT/stalled"
+	rm -f "$OUT"/{console.log,result.log,qemu.pid,stalled,monitor.in,monitor.out}
+	# The HMP monitor on a FIFO pair (QEMU's pipe chardev), for watch_stall.
+	mkfifo "$OUT/monitor.in" "$OUT/monitor.out"
 	# Its own stdout: a sleep it leaves behind must not hold a caller's pipe.
 	watch_stall >/dev/null 2>&1 &
 	watcher=$!
@@ -202,6 +210,7 @@ boot() {
 		-smp "${KS_SMP:-4}" -m "${KS_MEM:-2048}" -display none -no-reboot \
 		-kernel "$KS_KIMAGE" -initrd "$OUT/initrd.cpio" \
 		-chardev "$console" -serial chardev:con -serial "file:$OUT/result.log" \
+		-chardev "pipe,id=mon,path=$OUT/monitor" -mon chardev=mon,mode=readline \
 		-pidfile "$OUT/qemu.pid" -append "$append" "${extra[@]}" 2>"$OUT/qemu.log" || QEMU_RC=$?
 	kill "$watcher" 2>/dev/null || true
 	wait "$watcher" || true
