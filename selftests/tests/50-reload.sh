@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # 20 insmod/rmmod cycles while two VMs run: each load finds them, each
 # unload leaves nothing behind, and the VMs never notice.
+# A cycle takes ~10 s on the debug kernel (ftrace patching, RCU-tasks waits,
+# DEBUG_KOBJECT_RELEASE delaying releases up to 4 s).
+# timeout: 900
 . "$KSDIR/tests/lib.sh"
 
 ks_unload

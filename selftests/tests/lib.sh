@@ -145,5 +145,5 @@ trace_entries_stop() {
 	echo 0 >"$TRACEFS/tracing_on"
 	echo 0 >"$TRACEFS/events/kvm/kvm_entry/enable"
 	sed -n 's/.*-\([0-9][0-9]*\) *\[\([0-9][0-9]*\)\].* kvm_entry: .*/\1 \2/p' \
-		"$TRACEFS/trace"
+		"$TRACEFS/trace" | awk '{ print $1, $2 + 0 }'
 }
