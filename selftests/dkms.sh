@@ -18,9 +18,7 @@ conf() { sed -n "s/^$1=\"\\(.*\\)\"/\\1/p" "$REPO/dkms.conf"; }
 main() {
 	local name ver src kid log
 	# shellcheck source=lib/deps.sh
-	source "$HERE/lib/deps.sh"
-	# shellcheck source=lib/kernels.sh
-	source "$HERE/lib/kernels.sh"
+	source "$HERE/lib/deps.sh"	# and with it lib/kernels.sh
 	name=$(conf PACKAGE_NAME)
 	ver=$(conf PACKAGE_VERSION)
 	src=/usr/src/$name-$ver

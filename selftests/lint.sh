@@ -73,9 +73,7 @@ run_sparse() {
 
 main() {
 	# shellcheck source=lib/deps.sh
-	source "$HERE/lib/deps.sh"
-	# shellcheck source=lib/kernels.sh
-	source "$HERE/lib/kernels.sh"
+	source "$HERE/lib/deps.sh"	# and with it lib/kernels.sh
 	mkdir -p "$OUT"
 	run_checkpatch
 	for kid in deb61 deb612; do
