@@ -15,5 +15,6 @@
 #define KVMSCHED_CAP_VCPU_CREATE	"vcpu_create"
 #define KVMSCHED_CAP_VCPU_RUN		"vcpu_run"
 #define KVMSCHED_CAP_VM_DESTROY		"vm_destroy"
+#define KVMSCHED_CAP_AFFINITY		"affinity"
 
 #endif /* KVMSCHED_ABI_H */

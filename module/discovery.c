@@ -25,6 +25,7 @@ enum ks_hook {
 	KS_HOOK_VM_DESTROY,
 	KS_HOOK_VCPU_CREATE,
 	KS_HOOK_VCPU_RUN,
+	KS_HOOK_VCPU_LOAD,
 	KS_NR_HOOKS,
 };
 
@@ -54,6 +55,17 @@ static int ks_vcpu_run_pre(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
+/*
+ * Each time KVM loads a vCPU on a CPU: in KVM_RUN before the first guest
+ * entry, and at every schedule-in of its thread while in KVM_RUN.
+ */
+static int ks_vcpu_load_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	ks_registry_vcpu_loaded(ks_arg0(regs),
+				(int)regs_get_kernel_argument(regs, 1));
+	return 0;
+}
+
 static const struct {
 	const char *symbol;
 	const char *cap;
@@ -65,6 +77,8 @@ static const struct {
 				  KVMSCHED_CAP_VCPU_CREATE, ks_vcpu_create_pre },
 	[KS_HOOK_VCPU_RUN] = { "kvm_arch_vcpu_ioctl_run",
 			       KVMSCHED_CAP_VCPU_RUN, ks_vcpu_run_pre },
+	[KS_HOOK_VCPU_LOAD] = { "kvm_arch_vcpu_load",
+				KVMSCHED_CAP_AFFINITY, ks_vcpu_load_pre },
 };
 
 /* Serialises arming, disarming and scanning; owns ks_kprobes. */
@@ -114,7 +128,9 @@ static void ks_arm(void)
 		return;
 	ks_arm_one(KS_HOOK_VCPU_CREATE);
 	ks_arm_one(KS_HOOK_VCPU_RUN);
-	if (ks_armed == BIT(KS_HOOK_VM_DESTROY)) {
+	ks_arm_one(KS_HOOK_VCPU_LOAD);
+	if (!(ks_armed & (BIT(KS_HOOK_VCPU_CREATE) | BIT(KS_HOOK_VCPU_RUN)))) {
+		ks_disarm_one(KS_HOOK_VCPU_LOAD);
 		ks_disarm_one(KS_HOOK_VM_DESTROY);
 		return;
 	}
@@ -125,6 +141,7 @@ static void ks_arm(void)
 static void ks_disarm(void)
 {
 	lockdep_assert_held(&ks_hooks_mutex);
+	ks_disarm_one(KS_HOOK_VCPU_LOAD);
 	ks_disarm_one(KS_HOOK_VCPU_RUN);
 	ks_disarm_one(KS_HOOK_VCPU_CREATE);
 	/* Forget every VM while the destroy hook still guards their memory. */

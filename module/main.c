@@ -5,6 +5,7 @@
  */
 #include <linux/module.h>
 
+#include "affinity.h"
 #include "discovery.h"
 #include "registry.h"
 #include "sysfs.h"
@@ -16,9 +17,12 @@ static int __init ks_init(void)
 	err = ks_registry_init();
 	if (err)
 		return err;
-	err = ks_sysfs_init();
+	err = ks_affinity_init();
 	if (err)
 		goto err_registry;
+	err = ks_sysfs_init();
+	if (err)
+		goto err_affinity;
 	err = ks_discovery_init();
 	if (err)
 		goto err_sysfs;
@@ -27,6 +31,9 @@ static int __init ks_init(void)
 
 err_sysfs:
 	ks_sysfs_exit();
+err_affinity:
+	ks_affinity_quiesce();
+	ks_affinity_exit();
 err_registry:
 	ks_registry_exit();
 	return err;
@@ -36,6 +43,9 @@ static void __exit ks_exit(void)
 {
 	/* Disarms the hooks and forgets every VM, removing their dirs. */
 	ks_discovery_exit();
+	/* No policy write or repair can run now: give threads their masks. */
+	ks_affinity_quiesce();
+	ks_affinity_exit();
 	ks_sysfs_exit();
 	ks_registry_exit();
 	pr_info("unloaded\n");

@@ -61,6 +61,19 @@ enum ks_place ks_place_decide(const struct cpumask *own,
 	return ks_place_free(target);
 }
 
+/*
+ * Whether a thread allowed on @allowed and about to run on @cpu breaks its
+ * @target: it runs outside it, or may later move outside it. A mask that is
+ * a strict subset is fine: on 6.2+ the kernel intersects our mask with one
+ * userspace set, and re-applying would never change that.
+ */
+bool ks_place_violated(const struct cpumask *target,
+		       const struct cpumask *allowed, int cpu)
+{
+	return !cpumask_test_cpu(cpu, target) ||
+	       !cpumask_subset(allowed, target);
+}
+
 const char *ks_place_name(enum ks_place place)
 {
 	static const char *const names[] = {

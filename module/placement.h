@@ -24,6 +24,8 @@ enum ks_place ks_place_decide(const struct cpumask *own,
 			      const struct cpumask *vm,
 			      const struct cpumask *online,
 			      struct cpumask *target);
+bool ks_place_violated(const struct cpumask *target,
+		       const struct cpumask *allowed, int cpu);
 const char *ks_place_name(enum ks_place place);
 
 #endif /* KS_PLACEMENT_H */

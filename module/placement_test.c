@@ -160,6 +160,39 @@ static void decide_table(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bits_of(target), c->target);
 }
 
+struct violated_case {
+	const char *why;
+	unsigned long target, allowed;
+	int cpu;
+	bool violated;
+};
+
+static const struct violated_case violated_cases[] = {
+	{ "on target, mask equal", 0xc, 0xc, 2, false },
+	{ "on target, mask a subset (6.2+ user mask)", 0xc, 0x4, 2, false },
+	{ "CPU outside target", 0xc, 0xc, 1, true },
+	{ "mask wider than target", 0xc, 0xf, 3, true },
+	{ "mask disjoint from target", 0xc, 0x1, 0, true },
+};
+
+static void violated_desc(const struct violated_case *c, char *desc)
+{
+	strscpy(desc, c->why, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(violated, violated_cases, violated_desc);
+
+static void violated_table(struct kunit *test)
+{
+	const struct violated_case *c = test->param_value;
+
+	if (nr_cpu_ids < 4)
+		kunit_skip(test, "needs 4 possible CPUs");
+	KUNIT_EXPECT_EQ(test, ks_place_violated(mask_of(test, c->target),
+						mask_of(test, c->allowed),
+						c->cpu), c->violated);
+}
+
 static void place_names(struct kunit *test)
 {
 	KUNIT_EXPECT_STREQ(test, ks_place_name(KS_PLACE_FREE), "free");
@@ -177,6 +210,7 @@ static struct kunit_case placement_cases[] = {
 	KUNIT_CASE(parse_boundaries),
 	KUNIT_CASE(parse_offline),
 	KUNIT_CASE_PARAM(decide_table, decide_gen_params),
+	KUNIT_CASE_PARAM(violated_table, violated_gen_params),
 	KUNIT_CASE(place_names),
 	{}
 };

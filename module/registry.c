@@ -19,8 +19,10 @@
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
 
+#include "affinity.h"
 #include "compat.h"
 #include "registry.h"
+#include "rules.h"
 #include "sysfs.h"
 
 /*
@@ -49,13 +51,20 @@ static void ks_vm_release(struct kobject *kobj)
 	struct ks_vm *vm = container_of(kobj, struct ks_vm, kobj);
 
 	put_pid(vm->tgid);
+	kfree(vm->cpus);
+	kfree(vm->emulator_cpus);
 	kmem_cache_free(ks_vm_cache, vm);
 	ks_obj_freed();
 }
 
 static void ks_vcpu_free_rcu(struct rcu_head *rcu)
 {
-	kmem_cache_free(ks_vcpu_cache, container_of(rcu, struct ks_vcpu, rcu));
+	struct ks_vcpu *v = container_of(rcu, struct ks_vcpu, rcu);
+
+	/* A grace period has passed: no hook can see v or its target. */
+	kfree(rcu_dereference_protected(v->target, true));
+	kfree(v->cpus);
+	kmem_cache_free(ks_vcpu_cache, v);
 	ks_obj_freed();
 }
 
@@ -155,6 +164,9 @@ static struct ks_vm *ks_vm_add(struct kvm *kvm, const struct ks_vmm *vmm)
 	vm->tgid = get_pid(vmm->tgid);
 	vm->seq = ++ks_vm_seq;
 	memcpy(vm->comm, vmm->comm, sizeof(vm->comm));
+	/* Rules are matched in process context, before any guest entry. */
+	vm->rules_pending = ks_rules_active();
+	vm->gen = vm->rules_pending;
 	hash_add(ks_vm_hash, &vm->hnode, (unsigned long)kvm);
 	ks_vm_queue_sysfs(vm);
 
@@ -235,6 +247,18 @@ void ks_registry_vcpu_run(struct kvm_vcpu *vcpu)
 	put_pid(old);
 	if (!v)
 		ks_warn_nomem();
+}
+
+/* A vCPU is being loaded on @cpu: in KVM_RUN, or scheduled in meanwhile. */
+void ks_registry_vcpu_loaded(struct kvm_vcpu *vcpu, int cpu)
+{
+	struct ks_vcpu *v;
+
+	rcu_read_lock();
+	v = ks_vcpu_lookup_rcu(vcpu);
+	if (v && READ_ONCE(v->thread) == task_pid(current))
+		ks_affinity_vcpu_loaded(v, cpu);
+	rcu_read_unlock();
 }
 
 void ks_registry_vm_found(struct kvm *kvm, const struct ks_vmm *vmm)
@@ -371,10 +395,12 @@ static void ks_vm_sysfs_work(struct work_struct *work)
 	dead = vm->dead;
 	spin_unlock(&ks_lock);
 
-	if (dead)
+	if (dead) {
 		ks_vm_sysfs_remove(vm);
-	else
+	} else {
 		ks_vm_sysfs_add(vm);
+		ks_affinity_vm_born(vm);
+	}
 	kobject_put(&vm->kobj);		/* the queued work's reference */
 }
 
@@ -417,6 +443,123 @@ int ks_vcpu_last_cpu(struct ks_vcpu *v)
 		cpu = v->thread ? READ_ONCE(v->vcpu->cpu) : -1;
 	spin_unlock(&ks_lock);
 	return cpu;
+}
+
+bool ks_vm_alive(struct ks_vm *vm)
+{
+	bool alive;
+
+	spin_lock(&ks_lock);
+	alive = !vm->dead;
+	spin_unlock(&ks_lock);
+	return alive;
+}
+
+/* The live thread bound to @v, with a reference, or NULL. */
+struct task_struct *ks_vcpu_get_task(struct ks_vcpu *v)
+{
+	struct task_struct *task;
+
+	spin_lock(&ks_lock);
+	task = v->thread ? get_pid_task(v->thread, PIDTYPE_PID) : NULL;
+	spin_unlock(&ks_lock);
+	return task;
+}
+
+/* Whether @pid runs a vCPU of any live VM of process @tgid. */
+bool ks_is_vcpu_thread(struct pid *tgid, struct pid *pid)
+{
+	struct ks_vcpu *v;
+	struct ks_vm *vm;
+	bool found = false;
+	int bkt;
+
+	spin_lock(&ks_lock);
+	hash_for_each(ks_vm_hash, bkt, vm, hnode) {
+		if (vm->tgid != tgid)
+			continue;
+		list_for_each_entry(v, &vm->vcpus, node)
+			found |= v->thread == pid;
+	}
+	spin_unlock(&ks_lock);
+	return found;
+}
+
+/*
+ * Snapshots with references, for code that sleeps on each element: the
+ * lists they come from are under a spinlock. Both return the count, or
+ * -ENOMEM; release with ks_put_vcpus() / ks_put_vms().
+ */
+int ks_vm_get_vcpus(struct ks_vm *vm, struct ks_vcpu ***out)
+{
+	struct ks_vcpu **arr = NULL, *v;
+	int n, want = 0;
+
+	for (;;) {
+		kfree(arr);
+		arr = want ? kcalloc(want, sizeof(*arr), GFP_KERNEL) : NULL;
+		if (want && !arr)
+			return -ENOMEM;
+		n = 0;
+		spin_lock(&ks_lock);
+		list_for_each_entry(v, &vm->vcpus, node)
+			n++;
+		if (n <= want) {
+			n = 0;
+			list_for_each_entry(v, &vm->vcpus, node) {
+				kobject_get(&v->kobj);
+				arr[n++] = v;
+			}
+			spin_unlock(&ks_lock);
+			*out = arr;
+			return n;
+		}
+		spin_unlock(&ks_lock);
+		want = n + 8;
+	}
+}
+
+int ks_get_vms(struct ks_vm ***out)
+{
+	struct ks_vm **arr = NULL, *vm;
+	int n, bkt, want = 0;
+
+	for (;;) {
+		kfree(arr);
+		arr = want ? kcalloc(want, sizeof(*arr), GFP_KERNEL) : NULL;
+		if (want && !arr)
+			return -ENOMEM;
+		n = 0;
+		spin_lock(&ks_lock);
+		hash_for_each(ks_vm_hash, bkt, vm, hnode)
+			n++;
+		if (n <= want) {
+			n = 0;
+			hash_for_each(ks_vm_hash, bkt, vm, hnode) {
+				kobject_get(&vm->kobj);
+				arr[n++] = vm;
+			}
+			spin_unlock(&ks_lock);
+			*out = arr;
+			return n;
+		}
+		spin_unlock(&ks_lock);
+		want = n + 8;
+	}
+}
+
+void ks_put_vcpus(struct ks_vcpu **vcpus, int n)
+{
+	while (n-- > 0)
+		kobject_put(&vcpus[n]->kobj);
+	kfree(vcpus);
+}
+
+void ks_put_vms(struct ks_vm **vms, int n)
+{
+	while (n-- > 0)
+		kobject_put(&vms[n]->kobj);
+	kfree(vms);
 }
 
 int ks_registry_init(void)

@@ -12,8 +12,12 @@
 #include <linux/list.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/task_work.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
+
+#include "placement.h"
+#include "rulematch.h"
 
 struct kvm;
 struct kvm_vcpu;
@@ -36,6 +40,14 @@ struct ks_vm {
 	char comm[TASK_COMM_LEN];
 	bool dead;			/* KVM destroyed it; under ks_lock */
 	struct work_struct sysfs_work;	/* makes sysfs match the registry */
+
+	/* Affinity: policy fields under ks_policy_mutex. */
+	struct ks_mask *cpus;		/* every vCPU's; NULL: none */
+	struct ks_mask *emulator_cpus;	/* the other threads'; NULL: none */
+	unsigned int gen;		/* bumped on a change; hooks read it */
+	bool rules_pending;		/* rules not yet matched against it */
+	char rule[KS_RULE_NAME_MAX + 1];	/* the rule it got, if any */
+	atomic_long_t emulator_repairs;
 };
 
 struct ks_vcpu {
@@ -47,13 +59,25 @@ struct ks_vcpu {
 	int id;				/* the id given to KVM_CREATE_VCPU */
 	struct pid *thread;		/* runs it; NULL before first KVM_RUN */
 	struct rcu_head rcu;
+
+	/* Affinity: policy fields under ks_policy_mutex. */
+	struct ks_mask *cpus;		/* own policy; NULL: none */
+	struct ks_mask __rcu *target;	/* CPUs it may enter the guest on */
+	enum ks_place place;		/* where target comes from */
+	unsigned int applied_gen;	/* vm->gen its thread last got */
+	unsigned long flags;		/* KS_VCPU_* bits, atomic */
+	struct callback_head twork;	/* affinity repair, run by its thread */
+	atomic_long_t repairs;
 };
+
+#define KS_VCPU_WORK_QUEUED	0	/* twork is queued on its thread */
 
 /* Called from kprobe handlers: atomic context, never sleep. */
 void ks_registry_vcpu_created(struct kvm_vcpu *vcpu);
 void ks_registry_vcpu_run(struct kvm_vcpu *vcpu);
 void ks_registry_vm_destroyed(struct kvm *kvm);
 void ks_registry_vm_found(struct kvm *kvm, const struct ks_vmm *vmm);
+void ks_registry_vcpu_loaded(struct kvm_vcpu *vcpu, int cpu);
 
 /* Process context. */
 void ks_vmm_snapshot(struct ks_vmm *vmm, struct task_struct *task);
@@ -65,5 +89,14 @@ void ks_registry_exit(void);
 int ks_vm_nr_vcpus(struct ks_vm *vm);
 int ks_vcpu_tid(struct ks_vcpu *v);
 int ks_vcpu_last_cpu(struct ks_vcpu *v);
+
+/* For policy code (process context). */
+bool ks_vm_alive(struct ks_vm *vm);
+struct task_struct *ks_vcpu_get_task(struct ks_vcpu *v);
+bool ks_is_vcpu_thread(struct pid *tgid, struct pid *pid);
+int ks_vm_get_vcpus(struct ks_vm *vm, struct ks_vcpu ***out);
+int ks_get_vms(struct ks_vm ***out);
+void ks_put_vcpus(struct ks_vcpu **vcpus, int n);
+void ks_put_vms(struct ks_vm **vms, int n);
 
 #endif /* KS_REGISTRY_H */

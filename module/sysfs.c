@@ -9,8 +9,10 @@
 #include <linux/sysfs.h>
 
 #include "kvmsched_abi.h"
+#include "affinity.h"
 #include "discovery.h"
 #include "registry.h"
+#include "rules.h"
 #include "sysfs.h"
 
 static struct kobject *ks_root_kobj;
@@ -71,14 +73,70 @@ static ssize_t nr_vcpus_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return n < 0 ? n : sysfs_emit(buf, "%d\n", n);
 }
 
+static ssize_t vm_cpus_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return ks_affinity_show(to_vm(kobj), NULL, KS_POLICY_CPUS, buf);
+}
+
+static ssize_t vm_cpus_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t len)
+{
+	return ks_affinity_store(to_vm(kobj), NULL, KS_POLICY_CPUS, buf, len);
+}
+
+static ssize_t emulator_cpus_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return ks_affinity_show(to_vm(kobj), NULL, KS_POLICY_EMULATOR_CPUS,
+				buf);
+}
+
+static ssize_t emulator_cpus_store(struct kobject *kobj,
+				   struct kobj_attribute *attr,
+				   const char *buf, size_t len)
+{
+	return ks_affinity_store(to_vm(kobj), NULL, KS_POLICY_EMULATOR_CPUS,
+				 buf, len);
+}
+
+static ssize_t emulator_repairs_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&to_vm(kobj)->emulator_repairs));
+}
+
+static ssize_t rule_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	ssize_t len;
+
+	mutex_lock(&ks_policy_mutex);
+	len = sysfs_emit(buf, "%s\n", to_vm(kobj)->rule);
+	mutex_unlock(&ks_policy_mutex);
+	return len;
+}
+
 static struct kobj_attribute ks_pid_attr = __ATTR_RO(pid);
 static struct kobj_attribute ks_comm_attr = __ATTR_RO(comm);
 static struct kobj_attribute ks_nr_vcpus_attr = __ATTR_RO(nr_vcpus);
+static struct kobj_attribute ks_vm_cpus_attr =
+	__ATTR(cpus, 0600, vm_cpus_show, vm_cpus_store);
+static struct kobj_attribute ks_emulator_cpus_attr =
+	__ATTR_RW_MODE(emulator_cpus, 0600);
+static struct kobj_attribute ks_emulator_repairs_attr =
+	__ATTR_RO_MODE(emulator_repairs, 0400);
+static struct kobj_attribute ks_rule_attr = __ATTR_RO(rule);
 
 static struct attribute *ks_vm_attrs[] = {
 	&ks_pid_attr.attr,
 	&ks_comm_attr.attr,
 	&ks_nr_vcpus_attr.attr,
+	&ks_vm_cpus_attr.attr,
+	&ks_emulator_cpus_attr.attr,
+	&ks_emulator_repairs_attr.attr,
+	&ks_rule_attr.attr,
 	NULL,
 };
 
@@ -112,12 +170,58 @@ static ssize_t cpu_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return emit_or_empty(buf, cpu, cpu >= 0);
 }
 
+static ssize_t vcpu_cpus_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	struct ks_vcpu *v = to_vcpu(kobj);
+
+	return ks_affinity_show(v->vm, v, KS_POLICY_CPUS, buf);
+}
+
+static ssize_t vcpu_cpus_store(struct kobject *kobj,
+			       struct kobj_attribute *attr, const char *buf,
+			       size_t len)
+{
+	struct ks_vcpu *v = to_vcpu(kobj);
+
+	return ks_affinity_store(v->vm, v, KS_POLICY_CPUS, buf, len);
+}
+
+static ssize_t effective_cpus_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	return ks_affinity_effective_show(to_vcpu(kobj), buf);
+}
+
+static ssize_t placement_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return ks_affinity_placement_show(to_vcpu(kobj), buf);
+}
+
+static ssize_t affinity_repairs_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&to_vcpu(kobj)->repairs));
+}
+
 static struct kobj_attribute ks_tid_attr = __ATTR_RO(tid);
 static struct kobj_attribute ks_cpu_attr = __ATTR_RO(cpu);
+static struct kobj_attribute ks_vcpu_cpus_attr =
+	__ATTR(cpus, 0600, vcpu_cpus_show, vcpu_cpus_store);
+static struct kobj_attribute ks_effective_cpus_attr = __ATTR_RO(effective_cpus);
+static struct kobj_attribute ks_placement_attr = __ATTR_RO(placement);
+static struct kobj_attribute ks_affinity_repairs_attr =
+	__ATTR_RO_MODE(affinity_repairs, 0400);
 
 static struct attribute *ks_vcpu_attrs[] = {
 	&ks_tid_attr.attr,
 	&ks_cpu_attr.attr,
+	&ks_vcpu_cpus_attr.attr,
+	&ks_effective_cpus_attr.attr,
+	&ks_placement_attr.attr,
+	&ks_affinity_repairs_attr.attr,
 	NULL,
 };
 
@@ -142,7 +246,13 @@ int ks_sysfs_init(void)
 		err = -ENOMEM;
 		goto fail;
 	}
+	err = ks_rules_init(ks_root_kobj);
+	if (err)
+		goto fail_vms;
 	return 0;
+fail_vms:
+	kobject_del(ks_vms_kobj);
+	kobject_put(ks_vms_kobj);
 fail:
 	kobject_del(ks_root_kobj);
 	kobject_put(ks_root_kobj);
@@ -155,6 +265,7 @@ fail:
  */
 void ks_sysfs_exit(void)
 {
+	ks_rules_exit();
 	kobject_del(ks_vms_kobj);
 	kobject_put(ks_vms_kobj);
 	kobject_del(ks_root_kobj);

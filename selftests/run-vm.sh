@@ -9,7 +9,7 @@
 # "# <kernel>: N passed, N failed, N skipped"; exits 1 if anything failed.
 # Outputs land in <repo>/build/<kernel>/ (console.log, result.log, build.log...).
 #
-# Environment: KS_SMP (4), KS_MEM (2048 MiB), KS_BOOT_TIMEOUT (1500 s),
+# Environment: KS_TESTS (e.g. "10,80": run only tests 10-*.sh, 80-*.sh), KS_SMP (4), KS_MEM (2048 MiB), KS_BOOT_TIMEOUT (1500 s),
 # KS_STALL_TIMEOUT (600 s without a byte from the guest), KS_CMDLINE_EXTRA, KS_QEMU_EXTRA (split on spaces), KVMSCHED_CACHE
 # (/var/cache/kvmsched: cached base initramfs).
 # shellcheck source-path=SCRIPTDIR
@@ -146,6 +146,7 @@ build_initrd() {
 	[[ ! -f $OUT/src/kvmsched_kunit.ko ]] || cp "$OUT/src/kvmsched_kunit.ko" "$tree/kvmsched/"
 	cp -a "$OUT/bin" "$tree/kvmsched/bin"
 	[[ ! -d $HERE/tests ]] || cp -a "$HERE/tests" "$tree/kvmsched/tests"
+	[[ ! -d $HERE/bench ]] || cp -a "$HERE/bench" "$tree/kvmsched/bench"
 	[[ ! -d $REPO/sysfs-abi ]] || cp -a "$REPO/sysfs-abi" "$tree/kvmsched/abi"
 	[[ ! -f $HERE/demo.sh ]] || cp "$HERE/demo.sh" "$tree/kvmsched/demo.sh"
 	ks_cpio "$tree" "$OUT/overlay.cpio"
@@ -191,6 +192,7 @@ boot() {
 	append="console=ttyS0 loglevel=7 panic=-1 panic_on_warn=1 oops=panic slab_nomerge"
 	append+=" unknown_nmi_panic panic_print=0x40"
 	((DEMO == 0)) || append+=" kvmsched.demo"
+	[[ -z ${KS_TESTS:-} ]] || append+=" kvmsched.tests=$KS_TESTS"
 	append+=" ${KS_CMDLINE_EXTRA:-}"
 	if ((DEMO)); then
 		console="stdio,id=con,signal=on,logfile=$OUT/console.log"

@@ -15,7 +15,7 @@ kvm_load() {
 		grep -q "^$name " /proc/modules || insmod "$ko" || return 1
 	done <"$KSDIR/kmods.order"
 }
-all_caps="vm_destroy vcpu_create vcpu_run"
+all_caps="vm_destroy vcpu_create vcpu_run affinity"
 
 # vm_found ARGS: a VM started now shows up with its threads.
 vm_found() {

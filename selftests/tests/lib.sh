@@ -135,6 +135,8 @@ vms_empty() { [ -z "$(ls "$KS/vms")" ]; }
 TRACEFS=/sys/kernel/tracing
 trace_entries_start() {
 	echo 0 >"$TRACEFS/tracing_on"
+	# Big enough that a few seconds of entries never overwrite the first.
+	echo 16384 >"$TRACEFS/buffer_size_kb"
 	echo >"$TRACEFS/trace"
 	echo 1 >"$TRACEFS/events/kvm/kvm_entry/enable"
 	echo 1 >"$TRACEFS/tracing_on"
@@ -147,3 +149,39 @@ trace_entries_stop() {
 	sed -n 's/.*-\([0-9][0-9]*\) *\[\([0-9][0-9]*\)\].* kvm_entry: .*/\1 \2/p' \
 		"$TRACEFS/trace" | awk '{ print $1, $2 + 0 }'
 }
+
+# trace_overruns: events lost since the last trace_entries_start (a count
+# taken from a lossy trace proves nothing).
+trace_overruns() {
+	cat "$TRACEFS"/per_cpu/cpu*/stats | awk '/^overrun:/ { n += $2 } END { print n + 0 }'
+}
+
+# ready_tids READY [ID]: the tids in a ksvmm ready file (of vCPU ID only).
+ready_tids() {
+	awk -v id="${2:-}" '$1 == "vm" && (id == "" || $6 == id) { print $8 }' "$1"
+}
+
+# entries_summary TRACE "TIDS" "CPUS": "<entries> <entries on other CPUs>"
+# for the kvm_entry events of TIDS in a trace_entries_stop output.
+entries_summary() {
+	awk -v tids="$2" -v cpus="$3" '
+	BEGIN { split(tids, t); for (i in t) T[t[i]] = 1
+		split(cpus, c); for (i in c) C[c[i]] = 1 }
+	($1 in T) { n++; if (!($2 in C)) bad++ }
+	END { print n + 0, bad + 0 }' "$1"
+}
+
+# check_entries DESC TRACE "TIDS" "CPUS": guest entries were recorded, and
+# none on a CPU outside CPUS.
+check_entries() {
+	local sum n bad
+	sum=$(entries_summary "$2" "$3" "$4")
+	n=${sum% *}
+	bad=${sum#* }
+	check "$1: guest entries recorded ($n)" [ "$n" -gt 0 ]
+	check_eq "$1: entries outside CPUs $4 (of $n)" "$bad" 0
+}
+
+# cpus_allowed TID: the thread's affinity as a cpulist.
+cpus_allowed() { awk '/^Cpus_allowed_list:/ { print $2 }' /proc/"$1"/status 2>/dev/null; }
+mask_is() { [ "$(cpus_allowed "$1")" = "$2" ]; }

@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Rules: rules/add creates rules/<name>/ (sysfs has no mkdir), rules/remove
+ * deletes it. A rule is only read in process context, when a VM appears,
+ * so every rule field is under ks_policy_mutex; the KVM hooks never see a
+ * rule. Which rule wins is rulematch.c's decision.
+ */
+#include <linux/cgroup.h>
+#include <linux/kobject.h>
+#include <linux/list.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+#include <linux/wait_bit.h>
+
+#include "affinity.h"
+#include "registry.h"
+#include "rulematch.h"
+#include "rules.h"
+
+struct ks_rule {
+	struct kobject kobj;		/* rules/<name>/ */
+	struct list_head node;		/* in ks_rules until removed */
+	char name[KS_RULE_NAME_MAX + 1];
+	enum ks_match_kind kind;
+	struct pid *pid;		/* KS_MATCH_PID */
+	struct cgroup *cgrp;		/* KS_MATCH_CGROUP */
+	char *arg;			/* the match argument, as written */
+	struct ks_mask *cpus, *emulator_cpus;
+	atomic_long_t matched;
+};
+
+static LIST_HEAD(ks_rules);		/* under ks_policy_mutex */
+static int ks_nr_rules;			/* under ks_policy_mutex */
+static atomic_t ks_nr_matching = ATOMIC_INIT(0);	/* rules with a match */
+static struct kobject *ks_rules_kobj;
+/* Rules not yet released; exit waits for zero (releases may be delayed). */
+static atomic_t ks_nr_rule_objs = ATOMIC_INIT(0);
+
+bool ks_rules_active(void)
+{
+	return atomic_read(&ks_nr_matching) > 0;
+}
+
+static struct ks_rule *to_rule(struct kobject *kobj)
+{
+	return container_of(kobj, struct ks_rule, kobj);
+}
+
+static void ks_rule_clear_match(struct ks_rule *r)
+{
+	if (r->kind != KS_MATCH_NONE)
+		atomic_dec(&ks_nr_matching);
+	put_pid(r->pid);
+	if (r->cgrp)
+		cgroup_put(r->cgrp);
+	kfree(r->arg);
+	r->pid = NULL;
+	r->cgrp = NULL;
+	r->arg = NULL;
+	r->kind = KS_MATCH_NONE;
+}
+
+static void ks_rule_release(struct kobject *kobj)
+{
+	struct ks_rule *r = to_rule(kobj);
+
+	ks_rule_clear_match(r);
+	kfree(r->cpus);
+	kfree(r->emulator_cpus);
+	kfree(r);
+	if (atomic_dec_and_test(&ks_nr_rule_objs))
+		wake_up_var(&ks_nr_rule_objs);
+}
+
+static struct ks_rule *ks_rule_find(const char *name)
+{
+	struct ks_rule *r;
+
+	lockdep_assert_held(&ks_policy_mutex);
+	list_for_each_entry(r, &ks_rules, node)
+		if (!strcmp(r->name, name))
+			return r;
+	return NULL;
+}
+
+/* The cgroup depth at which @r matches process @task, or -1. */
+static int ks_rule_depth(struct ks_rule *r, struct task_struct *task,
+			 const char *comm)
+{
+	struct cgroup *cgrp;
+	int depth = -1;
+
+	switch (r->kind) {
+	case KS_MATCH_PID:
+		return task_tgid(task) == r->pid ? 0 : -1;
+	case KS_MATCH_COMM:
+		return strcmp(comm, r->arg) ? -1 : 0;
+	case KS_MATCH_CGROUP:
+		rcu_read_lock();
+		cgrp = task_dfl_cgroup(task);
+		if (cgroup_is_descendant(cgrp, r->cgrp))
+			depth = r->cgrp->level;
+		rcu_read_unlock();
+		return depth;
+	default:
+		return -1;
+	}
+}
+
+static struct ks_mask *ks_mask_dup(struct ks_mask *m)
+{
+	struct ks_mask *copy;
+
+	if (!m)
+		return NULL;
+	copy = ks_mask_alloc(GFP_KERNEL);
+	if (copy)
+		cpumask_copy(ks_mask_cpus(copy), ks_mask_cpus(m));
+	return copy;
+}
+
+bool ks_rules_apply(struct ks_vm *vm)
+{
+	struct ks_match_score best = { }, score;
+	struct ks_mask *cpus, *emu;
+	struct ks_rule *r, *win = NULL;
+	struct task_struct *task;
+
+	lockdep_assert_held(&ks_policy_mutex);
+	task = get_pid_task(vm->tgid, PIDTYPE_TGID);
+	if (!task)
+		return false;
+	list_for_each_entry(r, &ks_rules, node) {
+		score.kind = r->kind;
+		score.name = r->name;
+		score.depth = ks_rule_depth(r, task, vm->comm);
+		if (score.depth < 0 || (win && !ks_match_better(&score, &best)))
+			continue;
+		best = score;
+		win = r;
+	}
+	put_task_struct(task);
+	if (!win)
+		return false;
+
+	cpus = ks_mask_dup(win->cpus);
+	emu = ks_mask_dup(win->emulator_cpus);
+	if ((win->cpus && !cpus) || (win->emulator_cpus && !emu)) {
+		kfree(cpus);
+		kfree(emu);
+		pr_warn_ratelimited("out of memory applying rule %s to VM %s\n",
+				    win->name, kobject_name(&vm->kobj));
+		return false;
+	}
+	if (cpus) {
+		kfree(vm->cpus);
+		vm->cpus = cpus;
+	}
+	if (emu) {
+		kfree(vm->emulator_cpus);
+		vm->emulator_cpus = emu;
+	}
+	strscpy(vm->rule, win->name, sizeof(vm->rule));
+	atomic_long_inc(&win->matched);
+	return true;
+}
+
+static ssize_t match_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	struct ks_rule *r = to_rule(kobj);
+	ssize_t len;
+
+	mutex_lock(&ks_policy_mutex);
+	if (r->kind == KS_MATCH_NONE)
+		len = sysfs_emit(buf, "\n");
+	else
+		len = sysfs_emit(buf, "%s %s\n", ks_match_kind_name(r->kind),
+				 r->arg);
+	mutex_unlock(&ks_policy_mutex);
+	return len;
+}
+
+static void ks_rule_reject(struct ks_rule *r, const char *file, int err)
+{
+	pr_info_ratelimited("rules/%s/%s: rejected write: %d\n", r->name, file,
+			    err);
+}
+
+/* Resolves what the match names now: a pid or cgroup must exist. */
+static int ks_rule_resolve(const struct ks_match_spec *spec, char **arg,
+			   struct pid **pid, struct cgroup **cgrp)
+{
+	*arg = kmemdup_nul(spec->arg, spec->len, GFP_KERNEL);
+	if (!*arg)
+		return -ENOMEM;
+	if (spec->kind == KS_MATCH_PID) {
+		rcu_read_lock();
+		*pid = get_pid(find_vpid(spec->pid));
+		rcu_read_unlock();
+		if (!*pid || !pid_task(*pid, PIDTYPE_TGID)) {
+			put_pid(*pid);
+			*pid = NULL;
+			goto nodev;
+		}
+	} else if (spec->kind == KS_MATCH_CGROUP) {
+		*cgrp = cgroup_get_from_path(*arg);
+		if (IS_ERR(*cgrp)) {
+			*cgrp = NULL;
+			goto nodev;
+		}
+	}
+	return 0;
+nodev:
+	kfree(*arg);
+	*arg = NULL;
+	return -ENODEV;
+}
+
+static ssize_t match_store(struct kobject *kobj, struct kobj_attribute *attr,
+			   const char *buf, size_t len)
+{
+	struct ks_rule *r = to_rule(kobj);
+	struct ks_match_spec spec;
+	struct cgroup *cgrp = NULL;
+	struct pid *pid = NULL;
+	char *arg = NULL;
+	int err;
+
+	err = ks_match_parse(buf, len, &spec);
+	if (!err && spec.kind != KS_MATCH_NONE)
+		err = ks_rule_resolve(&spec, &arg, &pid, &cgrp);
+	if (err) {
+		ks_rule_reject(r, "match", err);
+		return err;
+	}
+	mutex_lock(&ks_policy_mutex);
+	ks_rule_clear_match(r);
+	r->kind = spec.kind;
+	r->arg = arg;
+	r->pid = pid;
+	r->cgrp = cgrp;
+	if (r->kind != KS_MATCH_NONE)
+		atomic_inc(&ks_nr_matching);
+	mutex_unlock(&ks_policy_mutex);
+	return len;
+}
+
+static ssize_t ks_rule_mask_show(struct ks_mask **slot, char *buf)
+{
+	ssize_t len;
+
+	mutex_lock(&ks_policy_mutex);
+	len = sysfs_emit(buf, "%*pbl\n",
+			 cpumask_pr_args(ks_mask_or_none(*slot)));
+	mutex_unlock(&ks_policy_mutex);
+	return len;
+}
+
+static ssize_t ks_rule_mask_store(struct ks_rule *r, struct ks_mask **slot,
+				  const char *file, const char *buf, size_t len)
+{
+	struct ks_mask *m;
+	int err;
+
+	err = ks_affinity_parse(buf, file, &m);
+	if (err) {
+		ks_rule_reject(r, file, err);
+		return err;
+	}
+	mutex_lock(&ks_policy_mutex);
+	swap(*slot, m);
+	mutex_unlock(&ks_policy_mutex);
+	kfree(m);
+	return len;
+}
+
+static ssize_t cpus_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return ks_rule_mask_show(&to_rule(kobj)->cpus, buf);
+}
+
+static ssize_t cpus_store(struct kobject *kobj, struct kobj_attribute *attr,
+			  const char *buf, size_t len)
+{
+	struct ks_rule *r = to_rule(kobj);
+
+	return ks_rule_mask_store(r, &r->cpus, "cpus", buf, len);
+}
+
+static ssize_t emulator_cpus_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return ks_rule_mask_show(&to_rule(kobj)->emulator_cpus, buf);
+}
+
+static ssize_t emulator_cpus_store(struct kobject *kobj,
+				   struct kobj_attribute *attr,
+				   const char *buf, size_t len)
+{
+	struct ks_rule *r = to_rule(kobj);
+
+	return ks_rule_mask_store(r, &r->emulator_cpus, "emulator_cpus", buf,
+				  len);
+}
+
+static ssize_t matched_vms_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&to_rule(kobj)->matched));
+}
+
+static struct kobj_attribute ks_match_attr = __ATTR_RW_MODE(match, 0600);
+static struct kobj_attribute ks_rule_cpus_attr = __ATTR_RW_MODE(cpus, 0600);
+static struct kobj_attribute ks_rule_emu_attr =
+	__ATTR_RW_MODE(emulator_cpus, 0600);
+static struct kobj_attribute ks_matched_attr = __ATTR_RO_MODE(matched_vms, 0400);
+
+static struct attribute *ks_rule_attrs[] = {
+	&ks_match_attr.attr,
+	&ks_rule_cpus_attr.attr,
+	&ks_rule_emu_attr.attr,
+	&ks_matched_attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(ks_rule);
+
+static const struct kobj_type ks_rule_ktype = {
+	.release = ks_rule_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = ks_rule_groups,
+};
+
+/* A name written to add or remove, without its newline. */
+static int ks_rule_name(const char *buf, size_t len, char *name)
+{
+	int err;
+
+	if (len && buf[len - 1] == '\n')
+		len--;
+	err = ks_rule_name_check(buf, len);
+	if (!err) {
+		memcpy(name, buf, len);
+		name[len] = '\0';
+	}
+	return err;
+}
+
+static ssize_t add_store(struct kobject *kobj, struct kobj_attribute *attr,
+			 const char *buf, size_t len)
+{
+	struct ks_rule *r;
+	int err;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	err = ks_rule_name(buf, len, r->name);
+	if (err) {
+		pr_info_ratelimited("rules/add: bad rule name\n");
+		kfree(r);
+		return err;
+	}
+	atomic_inc(&ks_nr_rule_objs);
+	kobject_init(&r->kobj, &ks_rule_ktype);
+
+	mutex_lock(&ks_policy_mutex);
+	if (ks_rule_find(r->name))
+		err = -EEXIST;
+	else if (ks_nr_rules >= KS_MAX_RULES)
+		err = -ENOSPC;
+	else
+		err = kobject_add(&r->kobj, ks_rules_kobj, "%s", r->name);
+	if (!err) {
+		list_add_tail(&r->node, &ks_rules);
+		ks_nr_rules++;
+	}
+	mutex_unlock(&ks_policy_mutex);
+	if (err) {
+		pr_info_ratelimited("rules/add: cannot add %s: %d\n", r->name,
+				    err);
+		kobject_put(&r->kobj);
+		return err;
+	}
+	return len;
+}
+
+/* Unlinks @r; its files go after ks_policy_mutex is dropped. */
+static void ks_rule_unlink(struct ks_rule *r)
+{
+	lockdep_assert_held(&ks_policy_mutex);
+	list_del(&r->node);
+	ks_nr_rules--;
+	ks_rule_clear_match(r);
+}
+
+static void ks_rule_destroy(struct ks_rule *r)
+{
+	kobject_del(&r->kobj);
+	kobject_put(&r->kobj);
+}
+
+static ssize_t remove_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t len)
+{
+	char name[KS_RULE_NAME_MAX + 1];
+	struct ks_rule *r;
+	int err;
+
+	err = ks_rule_name(buf, len, name);
+	if (err) {
+		pr_info_ratelimited("rules/remove: bad rule name\n");
+		return err;
+	}
+	mutex_lock(&ks_policy_mutex);
+	r = ks_rule_find(name);
+	if (r)
+		ks_rule_unlink(r);
+	mutex_unlock(&ks_policy_mutex);
+	if (!r) {
+		pr_info_ratelimited("rules/remove: no rule %s\n", name);
+		return -ENOENT;
+	}
+	ks_rule_destroy(r);
+	return len;
+}
+
+static struct kobj_attribute ks_add_attr = __ATTR_WO(add);
+static struct kobj_attribute ks_remove_attr = __ATTR_WO(remove);
+
+static struct attribute *ks_rules_attrs[] = {
+	&ks_add_attr.attr,
+	&ks_remove_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group ks_rules_group = {
+	.attrs = ks_rules_attrs,
+};
+
+int ks_rules_init(struct kobject *root)
+{
+	int err;
+
+	ks_rules_kobj = kobject_create_and_add("rules", root);
+	if (!ks_rules_kobj)
+		return -ENOMEM;
+	err = sysfs_create_group(ks_rules_kobj, &ks_rules_group);
+	if (err) {
+		kobject_del(ks_rules_kobj);
+		kobject_put(ks_rules_kobj);
+	}
+	return err;
+}
+
+void ks_rules_exit(void)
+{
+	struct ks_rule *r;
+
+	/* add and remove go first, so no rule comes or goes meanwhile. */
+	sysfs_remove_group(ks_rules_kobj, &ks_rules_group);
+	for (;;) {
+		mutex_lock(&ks_policy_mutex);
+		r = list_first_entry_or_null(&ks_rules, struct ks_rule, node);
+		if (r)
+			ks_rule_unlink(r);
+		mutex_unlock(&ks_policy_mutex);
+		if (!r)
+			break;
+		ks_rule_destroy(r);
+	}
+	kobject_del(ks_rules_kobj);
+	kobject_put(ks_rules_kobj);
+	wait_var_event(&ks_nr_rule_objs, !atomic_read(&ks_nr_rule_objs));
+}
