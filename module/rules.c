@@ -184,10 +184,13 @@ static ssize_t match_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return len;
 }
 
-static void ks_rule_reject(struct ks_rule *r, const char *file, int err)
+static void ks_rule_reject(struct ks_rule *r, int err)
 {
-	pr_info_ratelimited("rules/%s/%s: rejected write: %d\n", r->name, file,
-			    err);
+	pr_info_ratelimited("rules/%s/match: rejected: %s\n", r->name,
+			    err == -ERANGE ? "pid or comm out of range" :
+			    err == -ENODEV ? "no such process or cgroup" :
+			    err == -EINVAL ? "not \"pid N\", \"cgroup /PATH\" or \"comm NAME\"" :
+			    "out of memory");
 }
 
 /* Resolves what the match names now: a pid or cgroup must exist. */
@@ -199,13 +202,11 @@ static int ks_rule_resolve(const struct ks_match_spec *spec, char **arg,
 		return -ENOMEM;
 	if (spec->kind == KS_MATCH_PID) {
 		rcu_read_lock();
-		*pid = get_pid(find_vpid(spec->pid));
+		*pid = find_vpid(spec->pid);
+		*pid = *pid && pid_task(*pid, PIDTYPE_TGID) ? get_pid(*pid) : NULL;
 		rcu_read_unlock();
-		if (!*pid || !pid_task(*pid, PIDTYPE_TGID)) {
-			put_pid(*pid);
-			*pid = NULL;
+		if (!*pid)
 			goto nodev;
-		}
 	} else if (spec->kind == KS_MATCH_CGROUP) {
 		*cgrp = cgroup_get_from_path(*arg);
 		if (IS_ERR(*cgrp)) {
@@ -234,7 +235,7 @@ static ssize_t match_store(struct kobject *kobj, struct kobj_attribute *attr,
 	if (!err && spec.kind != KS_MATCH_NONE)
 		err = ks_rule_resolve(&spec, &arg, &pid, &cgrp);
 	if (err) {
-		ks_rule_reject(r, "match", err);
+		ks_rule_reject(r, err);
 		return err;
 	}
 	mutex_lock(&ks_policy_mutex);
@@ -263,14 +264,14 @@ static ssize_t ks_rule_mask_show(struct ks_mask **slot, char *buf)
 static ssize_t ks_rule_mask_store(struct ks_rule *r, struct ks_mask **slot,
 				  const char *file, const char *buf, size_t len)
 {
+	char what[64];
 	struct ks_mask *m;
 	int err;
 
-	err = ks_affinity_parse(buf, file, &m);
-	if (err) {
-		ks_rule_reject(r, file, err);
+	snprintf(what, sizeof(what), "rules/%s/%s", r->name, file);
+	err = ks_affinity_parse(buf, what, &m);
+	if (err)
 		return err;
-	}
 	mutex_lock(&ks_policy_mutex);
 	swap(*slot, m);
 	mutex_unlock(&ks_policy_mutex);
