@@ -57,6 +57,7 @@ module_param_cb(reconcile_ms, &reconcile_ms_ops, &reconcile_ms, 0644);
 MODULE_PARM_DESC(reconcile_ms,
 		 "Period of the pass that confines emulator threads and repairs masks, in ms (0: off; 0-60000, default 1000)");
 
+/* Policy and thread-mask changes; the full rule is in affinity.h. */
 DEFINE_MUTEX(ks_policy_mutex);
 
 /* Scratch mask for decisions; under ks_policy_mutex. */
