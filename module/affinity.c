@@ -540,8 +540,7 @@ static void ks_affinity_pass(bool resync)
 	cpus_read_lock();
 	n = ks_get_vms(&vms);
 	for (i = 0; i < n; i++) {
-		ks_vm_rules(vms[i]);
-		if (resync)
+		if (ks_vm_rules(vms[i]) || resync)
 			WRITE_ONCE(vms[i]->gen, vms[i]->gen + 1);
 		ks_vm_sync_vcpus(vms[i], !resync);
 		for (j = 0; j < i && vms[j]->tgid != vms[i]->tgid; j++)

@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Rules declared before a VM exists apply from its first guest entry: a
-# Firecracker-pattern VMM (vCPUs run the moment they exist) matched by pid,
-# with a comm rule that must lose to it; QEMU matched by comm, its emulator
+# Firecracker-pattern VMM (the main thread creates every vCPU, runner threads
+# start them at once) matched by pid, with a comm rule that must lose to it;
+# QEMU (each vCPU thread creates its vCPU) matched by comm, its emulator
 # threads confined; a VMM matched by its cgroup.
 # timeout: 300
 . "$KSDIR/tests/lib.sh"
@@ -17,7 +18,7 @@ ks_load
 launch() {
 	rm -f /tmp/go "$1"
 	(while [ ! -f /tmp/go ]; do usleep 10000; done
-	 exec ksvmm -r "$1" -p self -v 2 -g io) >"$1.out" 2>&1 &
+	 exec ksvmm -r "$1" -p main -v 2 -g io) >"$1.out" 2>&1 &
 	L=$!
 }
 
