@@ -298,6 +298,18 @@ static int ks_emulator_threads(struct pid *tgid, struct task_struct ***out)
 	return n;
 }
 
+/* Whether @pid runs a vCPU of a VM of @tgid among @vms. */
+static bool ks_runs_vcpu(struct pid *tgid, struct pid *pid, struct ks_vm **vms,
+			 int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (vms[i]->tgid == tgid && ks_vm_runs_thread(vms[i], pid))
+			return true;
+	return false;
+}
+
 static void ks_emulator_sync(struct pid *tgid, struct ks_vm **vms, int n,
 			     bool count)
 {
@@ -312,7 +324,7 @@ static void ks_emulator_sync(struct pid *tgid, struct ks_vm **vms, int n,
 	if (nt < 0)
 		return;
 	for (i = 0; i < nt; i++) {
-		if (!ks_is_vcpu_thread(tgid, task_pid(threads[i]))) {
+		if (!ks_runs_vcpu(tgid, task_pid(threads[i]), vms, n)) {
 			if (!policy)
 				ks_task_release(threads[i]);
 			else if (ks_task_apply(threads[i], ks_scratch))

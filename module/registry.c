@@ -466,86 +466,99 @@ struct task_struct *ks_vcpu_get_task(struct ks_vcpu *v)
 	return task;
 }
 
-/* Whether @pid runs a vCPU of any live VM of process @tgid. */
-bool ks_is_vcpu_thread(struct pid *tgid, struct pid *pid)
+/* Whether @pid runs a vCPU of @vm, while KVM has not destroyed it. */
+bool ks_vm_runs_thread(struct ks_vm *vm, struct pid *pid)
 {
 	struct ks_vcpu *v;
-	struct ks_vm *vm;
 	bool found = false;
-	int bkt;
 
 	spin_lock(&ks_lock);
-	hash_for_each(ks_vm_hash, bkt, vm, hnode) {
-		if (vm->tgid != tgid)
-			continue;
+	if (!vm->dead)
 		list_for_each_entry(v, &vm->vcpus, node)
 			found |= v->thread == pid;
-	}
 	spin_unlock(&ks_lock);
 	return found;
 }
 
 /*
  * Snapshots with references, for code that sleeps on each element: the
- * lists they come from are under a spinlock. Both return the count, or
- * -ENOMEM; release with ks_put_vcpus() / ks_put_vms().
+ * lists they come from are under ks_lock. @fill runs under it, returns how
+ * many elements there are and, if they fit in @room, stores them in @arr
+ * with a reference each. Returns the array (NULL if empty), *n the count or
+ * -ENOMEM.
  */
-int ks_vm_get_vcpus(struct ks_vm *vm, struct ks_vcpu ***out)
+static void *ks_snapshot(int (*fill)(void *from, void **arr, int room),
+			 void *from, int *n)
 {
-	struct ks_vcpu **arr = NULL, *v;
-	int n, want = 0;
+	void **arr = NULL;
+	int room = 0;
 
 	for (;;) {
-		kfree(arr);
-		arr = want ? kcalloc(want, sizeof(*arr), GFP_KERNEL) : NULL;
-		if (want && !arr)
-			return -ENOMEM;
-		n = 0;
 		spin_lock(&ks_lock);
-		list_for_each_entry(v, &vm->vcpus, node)
-			n++;
-		if (n <= want) {
-			n = 0;
-			list_for_each_entry(v, &vm->vcpus, node) {
-				kobject_get(&v->kobj);
-				arr[n++] = v;
-			}
-			spin_unlock(&ks_lock);
-			*out = arr;
-			return n;
-		}
+		*n = fill(from, arr, room);
 		spin_unlock(&ks_lock);
-		want = n + 8;
+		if (*n <= room)
+			return arr;
+		kfree(arr);
+		room = *n + 8;
+		arr = kcalloc(room, sizeof(*arr), GFP_KERNEL);
+		if (!arr) {
+			*n = -ENOMEM;
+			return NULL;
+		}
 	}
+}
+
+static int ks_fill_vcpus(void *from, void **arr, int room)
+{
+	struct ks_vm *vm = from;
+	struct ks_vcpu *v;
+	int n = 0;
+
+	list_for_each_entry(v, &vm->vcpus, node)
+		n++;
+	if (n > room)
+		return n;
+	n = 0;
+	list_for_each_entry(v, &vm->vcpus, node) {
+		kobject_get(&v->kobj);
+		arr[n++] = v;
+	}
+	return n;
+}
+
+static int ks_fill_vms(void *from, void **arr, int room)
+{
+	struct ks_vm *vm;
+	int n = 0, bkt;
+
+	hash_for_each(ks_vm_hash, bkt, vm, hnode)
+		n++;
+	if (n > room)
+		return n;
+	n = 0;
+	hash_for_each(ks_vm_hash, bkt, vm, hnode) {
+		kobject_get(&vm->kobj);
+		arr[n++] = vm;
+	}
+	return n;
+}
+
+/* Release with ks_put_vcpus() / ks_put_vms(). */
+int ks_vm_get_vcpus(struct ks_vm *vm, struct ks_vcpu ***out)
+{
+	int n;
+
+	*out = ks_snapshot(ks_fill_vcpus, vm, &n);
+	return n;
 }
 
 int ks_get_vms(struct ks_vm ***out)
 {
-	struct ks_vm **arr = NULL, *vm;
-	int n, bkt, want = 0;
+	int n;
 
-	for (;;) {
-		kfree(arr);
-		arr = want ? kcalloc(want, sizeof(*arr), GFP_KERNEL) : NULL;
-		if (want && !arr)
-			return -ENOMEM;
-		n = 0;
-		spin_lock(&ks_lock);
-		hash_for_each(ks_vm_hash, bkt, vm, hnode)
-			n++;
-		if (n <= want) {
-			n = 0;
-			hash_for_each(ks_vm_hash, bkt, vm, hnode) {
-				kobject_get(&vm->kobj);
-				arr[n++] = vm;
-			}
-			spin_unlock(&ks_lock);
-			*out = arr;
-			return n;
-		}
-		spin_unlock(&ks_lock);
-		want = n + 8;
-	}
+	*out = ks_snapshot(ks_fill_vms, NULL, &n);
+	return n;
 }
 
 void ks_put_vcpus(struct ks_vcpu **vcpus, int n)

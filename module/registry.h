@@ -93,7 +93,7 @@ int ks_vcpu_last_cpu(struct ks_vcpu *v);
 /* For policy code (process context). */
 bool ks_vm_alive(struct ks_vm *vm);
 struct task_struct *ks_vcpu_get_task(struct ks_vcpu *v);
-bool ks_is_vcpu_thread(struct pid *tgid, struct pid *pid);
+bool ks_vm_runs_thread(struct ks_vm *vm, struct pid *pid);
 int ks_vm_get_vcpus(struct ks_vm *vm, struct ks_vcpu ***out);
 int ks_get_vms(struct ks_vm ***out);
 void ks_put_vcpus(struct ks_vcpu **vcpus, int n);
