@@ -16,5 +16,8 @@
 #define KVMSCHED_CAP_VCPU_RUN		"vcpu_run"
 #define KVMSCHED_CAP_VM_DESTROY		"vm_destroy"
 #define KVMSCHED_CAP_AFFINITY		"affinity"
+#define KVMSCHED_CAP_SCHED		"sched"
+#define KVMSCHED_CAP_RT_GUARD		"rt_guard"
+#define KVMSCHED_CAP_SLICE		"slice"
 
 #endif /* KVMSCHED_ABI_H */

@@ -14,6 +14,8 @@
  * for it too, which module unload relies on to drain pending work; the VMM
  * sees KVM_RUN return EINTR, as for any signal kick.
  *
+ * The same hook and task work carry a vCPU's scheduling class (sched.c).
+ *
  * Threads that run no vCPU (emulator, IO, vhost) cannot be caught before
  * an entry; they are set at each policy write and by a periodic pass.
  *
@@ -42,6 +44,7 @@
 #include "placement.h"
 #include "registry.h"
 #include "rules.h"
+#include "sched.h"
 
 static unsigned int reconcile_ms = 1000;
 static int reconcile_ms_set(const char *val, const struct kernel_param *kp)
@@ -173,6 +176,7 @@ static void ks_vcpu_sync(struct ks_vcpu *v, struct task_struct *task,
 	bool changed;
 
 	lockdep_assert_held(&ks_policy_mutex);
+	ks_sched_vcpu_sync(v, task, count);
 	v->place = ks_place_decide(ks_mask_or_none(v->cpus),
 				   ks_mask_or_none(vm->cpus), cpu_active_mask,
 				   ks_scratch);
@@ -314,12 +318,14 @@ static void ks_emulator_sync(struct pid *tgid, struct ks_vm **vms, int n,
 			     bool count)
 {
 	struct task_struct **threads;
+	struct ks_sched_attr sched;
 	bool policy;
 	long repairs = 0;
 	int i, nt;
 
 	lockdep_assert_held(&ks_policy_mutex);
 	policy = ks_emulator_target(tgid, vms, n, ks_scratch);
+	ks_sched_emulator_attr(tgid, vms, n, &sched);
 	nt = ks_emulator_threads(tgid, &threads);
 	if (nt < 0)
 		return;
@@ -328,6 +334,8 @@ static void ks_emulator_sync(struct pid *tgid, struct ks_vm **vms, int n,
 			if (!policy)
 				ks_task_release(threads[i]);
 			else if (ks_task_apply(threads[i], ks_scratch))
+				repairs++;
+			if (ks_sched_thread_apply(threads[i], &sched))
 				repairs++;
 		}
 		put_task_struct(threads[i]);
@@ -404,27 +412,37 @@ static void ks_vcpu_twork(struct callback_head *cb)
 		wake_up_var(&ks_nr_works);
 }
 
-void ks_affinity_vcpu_loaded(struct ks_vcpu *v, int cpu)
+/*
+ * Queues @v's repair on @task, its thread: current from the load hook, or
+ * another thread from the RT guard. Atomic context is fine.
+ */
+void ks_vcpu_kick(struct ks_vcpu *v, struct task_struct *task)
 {
-	struct ks_mask *target = rcu_dereference(v->target);
-
-	if (READ_ONCE(v->applied_gen) == READ_ONCE(v->vm->gen) &&
-	    (!target || !ks_place_violated(ks_mask_cpus(target),
-					   current->cpus_ptr, cpu)))
-		return;
 	if (test_and_set_bit(KS_VCPU_WORK_QUEUED, &v->flags))
 		return;
 	if (!kobject_get_unless_zero(&v->kobj))
 		goto undo;
 	atomic_inc(&ks_nr_works);
 	init_task_work(&v->twork, ks_vcpu_twork);
-	if (!task_work_add(current, &v->twork, TWA_SIGNAL))
+	if (!task_work_add(task, &v->twork, TWA_SIGNAL))
 		return;
-	/* current is exiting: nobody will enter the guest. */
+	/* The thread is exiting: nobody will enter the guest. */
 	atomic_dec(&ks_nr_works);
 	kobject_put(&v->kobj);
 undo:
 	clear_bit(KS_VCPU_WORK_QUEUED, &v->flags);
+}
+
+void ks_affinity_vcpu_loaded(struct ks_vcpu *v, int cpu)
+{
+	struct ks_mask *target = rcu_dereference(v->target);
+
+	if (READ_ONCE(v->applied_gen) == READ_ONCE(v->vm->gen) &&
+	    (!target || !ks_place_violated(ks_mask_cpus(target),
+					   current->cpus_ptr, cpu)) &&
+	    !ks_sched_violated(v))
+		return;
+	ks_vcpu_kick(v, current);
 }
 
 /* Parses a policy write; NULL in *out for an empty line (no policy). */
@@ -473,6 +491,25 @@ ssize_t ks_affinity_show(struct ks_vm *vm, struct ks_vcpu *v,
 	return len;
 }
 
+/*
+ * After a write to a setting of @vm (@v: of that vCPU; @emulator: of the
+ * emulator threads): publishes and applies what follows from it. Under
+ * ks_policy_mutex and cpus_read_lock().
+ */
+void ks_affinity_resync(struct ks_vm *vm, struct ks_vcpu *v, bool emulator)
+{
+	lockdep_assert_held(&ks_policy_mutex);
+	/* A rule matched later must not undo this write. */
+	ks_vm_rules(vm);
+	WRITE_ONCE(vm->gen, vm->gen + 1);
+	if (v)
+		ks_vcpu_sync_thread(v, false);
+	else if (emulator)
+		ks_vm_sync_emulator(vm);
+	else
+		ks_vm_sync_vcpus(vm, false);
+}
+
 ssize_t ks_affinity_store(struct ks_vm *vm, struct ks_vcpu *v,
 			  enum ks_policy_file f, const char *buf, size_t len)
 {
@@ -497,16 +534,8 @@ ssize_t ks_affinity_store(struct ks_vm *vm, struct ks_vcpu *v,
 		err = -ENODEV;
 		goto out;
 	}
-	/* A rule matched later must not undo this write. */
-	ks_vm_rules(vm);
 	swap(*ks_policy_slot(vm, v, f), m);
-	WRITE_ONCE(vm->gen, vm->gen + 1);
-	if (v)
-		ks_vcpu_sync_thread(v, false);
-	else if (f == KS_POLICY_CPUS)
-		ks_vm_sync_vcpus(vm, false);
-	else
-		ks_vm_sync_emulator(vm);
+	ks_affinity_resync(vm, v, f == KS_POLICY_EMULATOR_CPUS);
 out:
 	cpus_read_unlock();
 	mutex_unlock(&ks_policy_mutex);
@@ -567,6 +596,7 @@ static void ks_affinity_pass(bool resync)
 		if (!pid_task(t->pid, PIDTYPE_PID))
 			ks_touched_free(t);
 	rcu_read_unlock();
+	ks_sched_forget_exited();
 	cpus_read_unlock();
 	mutex_unlock(&ks_policy_mutex);
 }

@@ -15,6 +15,7 @@
 
 struct ks_vm;
 struct ks_vcpu;
+struct task_struct;
 
 /*
  * Serialises every change of a policy (VM, vCPU, rule), of a published
@@ -55,11 +56,13 @@ enum ks_policy_file {
 
 /* Atomic context: the vCPU's thread is current, being loaded on @cpu. */
 void ks_affinity_vcpu_loaded(struct ks_vcpu *v, int cpu);
+void ks_vcpu_kick(struct ks_vcpu *v, struct task_struct *task);
 
 /* Process context. */
 void ks_affinity_vm_born(struct ks_vm *vm);
 ssize_t ks_affinity_show(struct ks_vm *vm, struct ks_vcpu *v,
 			 enum ks_policy_file f, char *buf);
+void ks_affinity_resync(struct ks_vm *vm, struct ks_vcpu *v, bool emulator);
 ssize_t ks_affinity_store(struct ks_vm *vm, struct ks_vcpu *v,
 			  enum ks_policy_file f, const char *buf, size_t len);
 ssize_t ks_affinity_effective_show(struct ks_vcpu *v, char *buf);

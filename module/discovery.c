@@ -18,8 +18,15 @@
 
 #include "kvmsched_abi.h"
 #include "discovery.h"
+#include "features.h"
 #include "registry.h"
 #include "scan.h"
+
+#ifdef KS_HAVE_CUSTOM_SLICE
+#define KS_CAP_SLICE	" " KVMSCHED_CAP_SLICE
+#else
+#define KS_CAP_SLICE	""
+#endif
 
 enum ks_hook {
 	KS_HOOK_VM_DESTROY,
@@ -77,8 +84,11 @@ static const struct {
 				  KVMSCHED_CAP_VCPU_CREATE, ks_vcpu_create_pre },
 	[KS_HOOK_VCPU_RUN] = { "kvm_arch_vcpu_ioctl_run",
 			       KVMSCHED_CAP_VCPU_RUN, ks_vcpu_run_pre },
+	/* Everything enforced before guest entry works through this hook. */
 	[KS_HOOK_VCPU_LOAD] = { "kvm_arch_vcpu_load",
-				KVMSCHED_CAP_AFFINITY, ks_vcpu_load_pre },
+				KVMSCHED_CAP_AFFINITY " " KVMSCHED_CAP_SCHED " "
+				KVMSCHED_CAP_RT_GUARD KS_CAP_SLICE,
+				ks_vcpu_load_pre },
 };
 
 /* Serialises arming, disarming and scanning; owns ks_kprobes. */

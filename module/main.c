@@ -8,6 +8,7 @@
 #include "affinity.h"
 #include "discovery.h"
 #include "registry.h"
+#include "sched.h"
 #include "sysfs.h"
 
 static int __init ks_init(void)
@@ -17,9 +18,12 @@ static int __init ks_init(void)
 	err = ks_registry_init();
 	if (err)
 		return err;
-	err = ks_affinity_init();
+	err = ks_sched_init();
 	if (err)
 		goto err_registry;
+	err = ks_affinity_init();
+	if (err)
+		goto err_sched;
 	err = ks_sysfs_init();
 	if (err)
 		goto err_affinity;
@@ -32,8 +36,15 @@ static int __init ks_init(void)
 err_sysfs:
 	ks_sysfs_exit();
 err_affinity:
+	ks_sched_quiesce();
 	ks_affinity_quiesce();
 	ks_affinity_exit();
+	ks_sched_exit();
+	ks_registry_exit();
+	return err;
+err_sched:
+	ks_sched_quiesce();
+	ks_sched_exit();
 err_registry:
 	ks_registry_exit();
 	return err;
@@ -43,9 +54,14 @@ static void __exit ks_exit(void)
 {
 	/* Disarms the hooks and forgets every VM, removing their dirs. */
 	ks_discovery_exit();
-	/* No policy write or repair can run now: give threads their masks. */
+	/*
+	 * Stop the RT guard, then the passes and repairs: with no VM left no
+	 * policy write can apply, and threads get back what they had.
+	 */
+	ks_sched_quiesce();
 	ks_affinity_quiesce();
 	ks_affinity_exit();
+	ks_sched_exit();
 	ks_sysfs_exit();
 	ks_registry_exit();
 	pr_info("unloaded\n");

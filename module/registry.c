@@ -167,6 +167,8 @@ static struct ks_vm *ks_vm_add(struct kvm *kvm, const struct ks_vmm *vmm)
 	/* Rules are matched in process context, before any guest entry. */
 	vm->rules_pending = ks_rules_active();
 	vm->gen = vm->rules_pending;
+	vm->guard_runtime_us = KS_GUARD_RUNTIME_DEF_US;
+	vm->guard_period_us = KS_GUARD_PERIOD_DEF_US;
 	hash_add(ks_vm_hash, &vm->hnode, (unsigned long)kvm);
 	ks_vm_queue_sysfs(vm);
 

@@ -18,6 +18,7 @@
 
 #include "placement.h"
 #include "rulematch.h"
+#include "schedpol.h"
 
 struct kvm;
 struct kvm_vcpu;
@@ -48,6 +49,12 @@ struct ks_vm {
 	bool rules_pending;		/* rules not yet matched against it */
 	char rule[KS_RULE_NAME_MAX + 1];	/* the rule it got, if any */
 	atomic_long_t emulator_repairs;
+
+	/* Scheduling: policy fields under ks_policy_mutex. */
+	struct ks_sched_cfg sched;	/* every vCPU's */
+	struct ks_sched_cfg emulator_sched;	/* the other threads' */
+	int guard_runtime_us;		/* KS_GUARD_OFF, or up to the period */
+	u32 guard_period_us;		/* the guard thread reads both */
 };
 
 struct ks_vcpu {
@@ -66,11 +73,21 @@ struct ks_vcpu {
 	enum ks_place place;		/* where target comes from */
 	unsigned int applied_gen;	/* vm->gen its thread last got */
 	unsigned long flags;		/* KS_VCPU_* bits, atomic */
-	struct callback_head twork;	/* affinity repair, run by its thread */
+	struct callback_head twork;	/* repair, run by its thread */
 	atomic_long_t repairs;
+
+	/* Scheduling: policy fields under ks_policy_mutex. */
+	struct ks_sched_cfg sched;	/* own override */
+	u64 sched_want;			/* packed attr for its thread; hooks read it */
+	u64 sched_applied;		/* sched_want when last applied */
+	bool sched_rt;			/* asks for fifo or rr; the guard reads it */
+	struct ks_guard_win guard;	/* the guard thread's alone */
+	atomic_long_t sched_repairs;
+	atomic_long_t rt_demotions;
 };
 
 #define KS_VCPU_WORK_QUEUED	0	/* twork is queued on its thread */
+#define KS_VCPU_DEMOTED		1	/* the RT guard took its RT class */
 
 /* Called from kprobe handlers: atomic context, never sleep. */
 void ks_registry_vcpu_created(struct kvm_vcpu *vcpu);

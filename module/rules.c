@@ -29,6 +29,7 @@ struct ks_rule {
 	struct cgroup *cgrp;		/* KS_MATCH_CGROUP */
 	char *arg;			/* the match argument, as written */
 	struct ks_mask *cpus, *emulator_cpus;
+	struct ks_sched_cfg sched;	/* given to the VM's own settings */
 	atomic_long_t matched;
 };
 
@@ -163,6 +164,7 @@ bool ks_rules_apply(struct ks_vm *vm)
 		kfree(vm->emulator_cpus);
 		vm->emulator_cpus = emu;
 	}
+	ks_sched_cfg_merge(&vm->sched, &win->sched);
 	strscpy(vm->rule, win->name, sizeof(vm->rule));
 	atomic_long_inc(&win->matched);
 	return true;
@@ -309,6 +311,63 @@ static ssize_t emulator_cpus_store(struct kobject *kobj,
 				  len);
 }
 
+/* A scheduling file of a rule; which one is in @field. */
+struct ks_rule_sched_attr {
+	struct kobj_attribute kattr;
+	enum ks_sched_field field;
+};
+
+static enum ks_sched_field to_field(struct kobj_attribute *attr)
+{
+	return container_of(attr, struct ks_rule_sched_attr, kattr)->field;
+}
+
+static ssize_t rule_sched_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	ssize_t len;
+
+	mutex_lock(&ks_policy_mutex);
+	len = ks_sched_field_show(&to_rule(kobj)->sched, to_field(attr), buf,
+				  PAGE_SIZE);
+	mutex_unlock(&ks_policy_mutex);
+	return len;
+}
+
+static ssize_t rule_sched_store(struct kobject *kobj,
+				struct kobj_attribute *attr, const char *buf,
+				size_t len)
+{
+	struct ks_rule *r = to_rule(kobj);
+	struct ks_sched_cfg cfg;
+	int err;
+
+	mutex_lock(&ks_policy_mutex);
+	cfg = r->sched;
+	err = ks_sched_field_parse(buf, to_field(attr), &cfg);
+	if (!err)
+		r->sched = cfg;
+	mutex_unlock(&ks_policy_mutex);
+	if (err)
+		pr_info_ratelimited("rules/%s/%s: rejected \"%.*s\": %s\n",
+				    r->name, attr->attr.name,
+				    (int)strcspn(buf, "\n"), buf,
+				    err == -ERANGE ? "out of range" :
+				    "not a valid value");
+	return err ? err : len;
+}
+
+#define KS_RULE_SCHED(_var, _name, _field)				\
+	static struct ks_rule_sched_attr _var = {			\
+		.kattr = __ATTR(_name, 0600, rule_sched_show,		\
+				rule_sched_store),			\
+		.field = _field,					\
+	}
+
+KS_RULE_SCHED(ks_rule_policy_attr, sched_policy, KS_SF_POLICY);
+KS_RULE_SCHED(ks_rule_prio_attr, sched_priority, KS_SF_PRIORITY);
+KS_RULE_SCHED(ks_rule_nice_attr, nice, KS_SF_NICE);
+
 static ssize_t matched_vms_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
 {
@@ -325,6 +384,9 @@ static struct attribute *ks_rule_attrs[] = {
 	&ks_match_attr.attr,
 	&ks_rule_cpus_attr.attr,
 	&ks_rule_emu_attr.attr,
+	&ks_rule_policy_attr.kattr.attr,
+	&ks_rule_prio_attr.kattr.attr,
+	&ks_rule_nice_attr.kattr.attr,
 	&ks_matched_attr.attr,
 	NULL,
 };

@@ -11,8 +11,10 @@
 #include "kvmsched_abi.h"
 #include "affinity.h"
 #include "discovery.h"
+#include "features.h"
 #include "registry.h"
 #include "rules.h"
+#include "sched.h"
 #include "sysfs.h"
 
 static struct kobject *ks_root_kobj;
@@ -118,6 +120,111 @@ static ssize_t rule_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return len;
 }
 
+/* A scheduling file: whose settings (scope) and which one (field). */
+struct ks_sched_kattr {
+	struct kobj_attribute kattr;
+	enum ks_sched_scope scope;
+	enum ks_sched_field field;
+};
+
+static struct ks_sched_kattr *to_sched_kattr(struct kobj_attribute *attr)
+{
+	return container_of(attr, struct ks_sched_kattr, kattr);
+}
+
+static ssize_t sched_setting_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	struct ks_sched_kattr *a = to_sched_kattr(attr);
+	struct ks_vcpu *v = a->scope == KS_SCOPE_VCPU ? to_vcpu(kobj) : NULL;
+
+	return ks_sched_show(v ? v->vm : to_vm(kobj), v, a->scope, a->field,
+			     buf);
+}
+
+static ssize_t sched_setting_store(struct kobject *kobj,
+				   struct kobj_attribute *attr,
+				   const char *buf, size_t len)
+{
+	struct ks_sched_kattr *a = to_sched_kattr(attr);
+	struct ks_vcpu *v = a->scope == KS_SCOPE_VCPU ? to_vcpu(kobj) : NULL;
+
+	return ks_sched_store(v ? v->vm : to_vm(kobj), v, a->scope, a->field,
+			      buf, len);
+}
+
+static ssize_t sched_effective_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	return ks_sched_effective_show(to_vcpu(kobj),
+				       to_sched_kattr(attr)->field, buf);
+}
+
+#define KS_SCHED_SETTING(_var, _name, _scope, _field)			\
+	static struct ks_sched_kattr _var = {				\
+		.kattr = __ATTR(_name, 0600, sched_setting_show,	\
+				sched_setting_store),			\
+		.scope = _scope,					\
+		.field = _field,					\
+	}
+
+#define KS_SCHED_EFFECTIVE(_var, _name, _field)				\
+	static struct ks_sched_kattr _var = {				\
+		.kattr = __ATTR(_name, 0444, sched_effective_show, NULL), \
+		.field = _field,					\
+	}
+
+KS_SCHED_SETTING(ks_vm_policy_attr, sched_policy, KS_SCOPE_VM, KS_SF_POLICY);
+KS_SCHED_SETTING(ks_vm_prio_attr, sched_priority, KS_SCOPE_VM,
+		 KS_SF_PRIORITY);
+KS_SCHED_SETTING(ks_vm_nice_attr, nice, KS_SCOPE_VM, KS_SF_NICE);
+KS_SCHED_SETTING(ks_emu_policy_attr, emulator_sched_policy, KS_SCOPE_EMULATOR,
+		 KS_SF_POLICY);
+KS_SCHED_SETTING(ks_emu_prio_attr, emulator_sched_priority,
+		 KS_SCOPE_EMULATOR, KS_SF_PRIORITY);
+KS_SCHED_SETTING(ks_emu_nice_attr, emulator_nice, KS_SCOPE_EMULATOR,
+		 KS_SF_NICE);
+KS_SCHED_SETTING(ks_vcpu_policy_attr, sched_policy, KS_SCOPE_VCPU,
+		 KS_SF_POLICY);
+KS_SCHED_SETTING(ks_vcpu_prio_attr, sched_priority, KS_SCOPE_VCPU,
+		 KS_SF_PRIORITY);
+KS_SCHED_SETTING(ks_vcpu_nice_attr, nice, KS_SCOPE_VCPU, KS_SF_NICE);
+#ifdef KS_HAVE_CUSTOM_SLICE
+KS_SCHED_SETTING(ks_vm_slice_attr, slice_us, KS_SCOPE_VM, KS_SF_SLICE);
+KS_SCHED_SETTING(ks_vcpu_slice_attr, slice_us, KS_SCOPE_VCPU, KS_SF_SLICE);
+KS_SCHED_EFFECTIVE(ks_eff_slice_attr, effective_slice_us, KS_SF_SLICE);
+#endif
+KS_SCHED_EFFECTIVE(ks_eff_policy_attr, effective_sched_policy, KS_SF_POLICY);
+KS_SCHED_EFFECTIVE(ks_eff_prio_attr, effective_sched_priority,
+		   KS_SF_PRIORITY);
+KS_SCHED_EFFECTIVE(ks_eff_nice_attr, effective_nice, KS_SF_NICE);
+
+static ssize_t rt_guard_runtime_us_show(struct kobject *kobj,
+					struct kobj_attribute *attr, char *buf)
+{
+	return ks_guard_show(to_vm(kobj), false, buf);
+}
+
+static ssize_t rt_guard_runtime_us_store(struct kobject *kobj,
+					 struct kobj_attribute *attr,
+					 const char *buf, size_t len)
+{
+	return ks_guard_store(to_vm(kobj), false, buf, len);
+}
+
+static ssize_t rt_guard_period_us_show(struct kobject *kobj,
+				       struct kobj_attribute *attr, char *buf)
+{
+	return ks_guard_show(to_vm(kobj), true, buf);
+}
+
+static ssize_t rt_guard_period_us_store(struct kobject *kobj,
+					struct kobj_attribute *attr,
+					const char *buf, size_t len)
+{
+	return ks_guard_store(to_vm(kobj), true, buf, len);
+}
+
 static struct kobj_attribute ks_pid_attr = __ATTR_RO(pid);
 static struct kobj_attribute ks_comm_attr = __ATTR_RO(comm);
 static struct kobj_attribute ks_nr_vcpus_attr = __ATTR_RO(nr_vcpus);
@@ -128,6 +235,10 @@ static struct kobj_attribute ks_emulator_cpus_attr =
 static struct kobj_attribute ks_emulator_repairs_attr =
 	__ATTR_RO_MODE(emulator_repairs, 0400);
 static struct kobj_attribute ks_rule_attr = __ATTR_RO(rule);
+static struct kobj_attribute ks_rt_guard_runtime_attr =
+	__ATTR_RW_MODE(rt_guard_runtime_us, 0600);
+static struct kobj_attribute ks_rt_guard_period_attr =
+	__ATTR_RW_MODE(rt_guard_period_us, 0600);
 
 static struct attribute *ks_vm_attrs[] = {
 	&ks_pid_attr.attr,
@@ -137,6 +248,17 @@ static struct attribute *ks_vm_attrs[] = {
 	&ks_emulator_cpus_attr.attr,
 	&ks_emulator_repairs_attr.attr,
 	&ks_rule_attr.attr,
+	&ks_vm_policy_attr.kattr.attr,
+	&ks_vm_prio_attr.kattr.attr,
+	&ks_vm_nice_attr.kattr.attr,
+#ifdef KS_HAVE_CUSTOM_SLICE
+	&ks_vm_slice_attr.kattr.attr,
+#endif
+	&ks_emu_policy_attr.kattr.attr,
+	&ks_emu_prio_attr.kattr.attr,
+	&ks_emu_nice_attr.kattr.attr,
+	&ks_rt_guard_runtime_attr.attr,
+	&ks_rt_guard_period_attr.attr,
 	NULL,
 };
 
@@ -206,6 +328,27 @@ static ssize_t affinity_repairs_show(struct kobject *kobj,
 			  atomic_long_read(&to_vcpu(kobj)->repairs));
 }
 
+static ssize_t sched_repairs_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&to_vcpu(kobj)->sched_repairs));
+}
+
+static ssize_t rt_demotions_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&to_vcpu(kobj)->rt_demotions));
+}
+
+static ssize_t rt_demoted_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  test_bit(KS_VCPU_DEMOTED, &to_vcpu(kobj)->flags));
+}
+
 static struct kobj_attribute ks_tid_attr = __ATTR_RO(tid);
 static struct kobj_attribute ks_cpu_attr = __ATTR_RO(cpu);
 static struct kobj_attribute ks_vcpu_cpus_attr =
@@ -214,6 +357,11 @@ static struct kobj_attribute ks_effective_cpus_attr = __ATTR_RO(effective_cpus);
 static struct kobj_attribute ks_placement_attr = __ATTR_RO(placement);
 static struct kobj_attribute ks_affinity_repairs_attr =
 	__ATTR_RO_MODE(affinity_repairs, 0400);
+static struct kobj_attribute ks_sched_repairs_attr =
+	__ATTR_RO_MODE(sched_repairs, 0400);
+static struct kobj_attribute ks_rt_demotions_attr =
+	__ATTR_RO_MODE(rt_demotions, 0400);
+static struct kobj_attribute ks_rt_demoted_attr = __ATTR_RO(rt_demoted);
 
 static struct attribute *ks_vcpu_attrs[] = {
 	&ks_tid_attr.attr,
@@ -222,6 +370,19 @@ static struct attribute *ks_vcpu_attrs[] = {
 	&ks_effective_cpus_attr.attr,
 	&ks_placement_attr.attr,
 	&ks_affinity_repairs_attr.attr,
+	&ks_vcpu_policy_attr.kattr.attr,
+	&ks_vcpu_prio_attr.kattr.attr,
+	&ks_vcpu_nice_attr.kattr.attr,
+#ifdef KS_HAVE_CUSTOM_SLICE
+	&ks_vcpu_slice_attr.kattr.attr,
+	&ks_eff_slice_attr.kattr.attr,
+#endif
+	&ks_eff_policy_attr.kattr.attr,
+	&ks_eff_prio_attr.kattr.attr,
+	&ks_eff_nice_attr.kattr.attr,
+	&ks_sched_repairs_attr.attr,
+	&ks_rt_demotions_attr.attr,
+	&ks_rt_demoted_attr.attr,
 	NULL,
 };
 

@@ -12,12 +12,21 @@
  * each iteration (-g io, -g hlt) or never (-g spin).  No in-kernel irqchip
  * is created, so every vCPU is runnable from creation and HLT exits to us.
  *
+ * -g irq measures how long a halted vCPU takes to wake up: its thread blocks
+ * at each HLT exit, and an injector thread takes the halted vCPUs in turn,
+ * waits 1-4 ms, and wakes one; that thread queues an interrupt with
+ * KVM_INTERRUPT and reenters the guest, whose handler exits with an OUT.
+ * The latency is from the wake to that exit, as a VMM's vCPU thread would
+ * see it for an interrupt from its I/O thread.
+ *
  * Build: gcc -O2 -Wall -Wextra -Werror -static -pthread -o ksvmm ksvmm.c
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -29,6 +38,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <linux/kvm.h>
 
@@ -41,13 +51,16 @@
 #define TSS_GPA		0xfffbd000	/* 3 pages, clear of the memslot */
 #define CHURN_EXITS	20
 #define TICK_NS		1000000		/* main thread poll and kick period */
+#define IRQ_VECTOR	0x20
+#define IRQ_HANDLER	(CODE_GPA + 4)	/* in -g irq's code below */
+#define MAX_WAKES	100000		/* latency samples kept per vCPU */
 
-enum guest { GUEST_IO, GUEST_HLT, GUEST_SPIN };
+enum guest { GUEST_IO, GUEST_HLT, GUEST_SPIN, GUEST_IRQ, NR_GUESTS };
 
 /* 16-bit code placed at CODE_GPA; the rest of guest memory is zero. */
 static const struct {
 	const char *name;
-	unsigned char code[5];
+	unsigned char code[7];
 } guests[] = {
 	/* 1: inc ax; out GUEST_PORT, al; jmp 1b */
 	[GUEST_IO]   = { "io",   { 0x40, 0xe6, GUEST_PORT, 0xeb, 0xfb } },
@@ -55,11 +68,20 @@ static const struct {
 	[GUEST_HLT]  = { "hlt",  { 0xf4, 0xeb, 0xfd } },
 	/* 1: jmp 1b */
 	[GUEST_SPIN] = { "spin", { 0xeb, 0xfe } },
+	/* sti; 1: hlt; jmp 1b; IRQ_HANDLER: out GUEST_PORT, al; iret */
+	[GUEST_IRQ]  = { "irq",  { 0xfb, 0xf4, 0xeb, 0xfd,
+				   0xe6, GUEST_PORT, 0xcf } },
 };
 
 struct vm;
 
+/* A thread's scheduling as "POLICY PRIO NICE" fields of the ready file. */
+struct sched_seen {
+	int policy, prio, nice;
+};
+
 struct vcpu {
+	struct sched_seen first;	/* at its first progress: in the guest */
 	struct vm *vm;
 	int id;			/* KVM vCPU id, not the index */
 	int fd;
@@ -72,6 +94,15 @@ struct vcpu {
 	atomic_bool ran;	/* progress() > 0, published for the main thread */
 	atomic_bool done;	/* the thread has left its run loop */
 	char name[40];
+	/* -g irq; halted, woken and wake_t0 are under irq_lock */
+	pthread_cond_t wake_cond; /* signalled when woken or on stop */
+	bool halted;		/* the thread is in halt_wait() */
+	bool woken;		/* the injector ended that wait */
+	long long wake_t0;	/* when, in ns; stable until the next halt */
+	bool irq_owed;		/* woken, but KVM_INTERRUPT not done yet */
+	unsigned long wakes;	/* latency samples */
+	long long *lat;		/* the first MAX_WAKES of them, in ns */
+	long long wake_p50, wake_p99, wake_max;	/* ns; max of all */
 };
 
 struct vm {
@@ -96,6 +127,10 @@ static atomic_bool term_requested;
 static atomic_bool stop_vcpus;
 static atomic_bool failed;
 static __thread struct kvm_run *self_run;
+
+/* -g irq: the injector waits on halt_cond for a vCPU to halt or be done. */
+static pthread_mutex_t irq_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t halt_cond = PTHREAD_COND_INITIALIZER;
 
 static void fail(void)
 {
@@ -136,12 +171,17 @@ static void on_kick(int sig)
 		self_run->immediate_exit = 1;
 }
 
-static long long now_ms(void)
+static long long now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static long long now_ms(void)
+{
+	return now_ns() / 1000000;
 }
 
 /* Returns early with EINTR when the main thread gets SIGTERM or SIGINT. */
@@ -160,10 +200,20 @@ static void sleep_ms(long ms)
 		tick();
 }
 
-/* Progress means an expected exit, or in spin mode a kick (EINTR). */
+/*
+ * Progress means an expected exit, in spin mode a kick (EINTR), in irq
+ * mode a wake-up.
+ */
 static unsigned long progress(const struct vcpu *vc)
 {
-	return opt_guest == GUEST_SPIN ? vc->intr : vc->exits;
+	switch (opt_guest) {
+	case GUEST_SPIN:
+		return vc->intr;
+	case GUEST_IRQ:
+		return vc->wakes;
+	default:
+		return vc->exits;
+	}
 }
 
 static void vm_init(struct vm *vm, int idx)
@@ -182,6 +232,7 @@ static void vm_init(struct vm *vm, int idx)
 		vc->fd = -1;
 		snprintf(vc->name, sizeof(vc->name), "vm %d vcpu %d",
 			 idx, vc->id);
+		pthread_cond_init(&vc->wake_cond, NULL);
 	}
 }
 
@@ -208,6 +259,13 @@ static int vm_create(struct vm *vm)
 	}
 	memcpy((char *)vm->mem + CODE_GPA, guests[opt_guest].code,
 	       sizeof(guests[opt_guest].code));
+	if (opt_guest == GUEST_IRQ) {
+		__u16 *ivt = vm->mem;
+
+		/* Real-mode IVT entry: offset, then segment. */
+		ivt[IRQ_VECTOR * 2] = IRQ_HANDLER;
+		ivt[IRQ_VECTOR * 2 + 1] = 0;
+	}
 	region.userspace_addr = (uintptr_t)vm->mem;
 	return kvm_ioctl(vm->name, vm->fd, KVM_SET_USER_MEMORY_REGION, &region);
 }
@@ -243,12 +301,17 @@ static bool exit_ok(const struct vcpu *vc)
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
-		if (opt_guest == GUEST_IO && run->io.port == GUEST_PORT &&
+		if ((opt_guest == GUEST_IO || opt_guest == GUEST_IRQ) &&
+		    run->io.port == GUEST_PORT &&
 		    run->io.direction == KVM_EXIT_IO_OUT)
 			return true;
 		break;
 	case KVM_EXIT_HLT:
-		if (opt_guest == GUEST_HLT)
+		if (opt_guest == GUEST_HLT || opt_guest == GUEST_IRQ)
+			return true;
+		break;
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+		if (opt_guest == GUEST_IRQ)
 			return true;
 		break;
 	case KVM_EXIT_FAIL_ENTRY:
@@ -270,6 +333,125 @@ static bool exit_ok(const struct vcpu *vc)
 	return false;
 }
 
+/*
+ * -g irq: blocks a thread whose vCPU exited on HLT until the injector wakes
+ * it (true) or stop_vcpus is set (false).  stop_vcpus is read under
+ * irq_lock, which halt_kick() takes after it is set: no stop is missed.
+ */
+static bool halt_wait(struct vcpu *vc)
+{
+	bool woken;
+
+	pthread_mutex_lock(&irq_lock);
+	vc->halted = true;
+	pthread_cond_signal(&halt_cond);
+	while (!vc->woken && !atomic_load(&stop_vcpus))
+		pthread_cond_wait(&vc->wake_cond, &irq_lock);
+	woken = vc->woken;
+	vc->woken = false;
+	vc->halted = false;
+	pthread_mutex_unlock(&irq_lock);
+	return woken;
+}
+
+/* Has a thread in halt_wait() look at stop_vcpus again. */
+static void halt_kick(struct vcpu *vc)
+{
+	pthread_mutex_lock(&irq_lock);
+	pthread_cond_signal(&vc->wake_cond);
+	pthread_mutex_unlock(&irq_lock);
+}
+
+/*
+ * Without an in-kernel irqchip, KVM delivers a KVM_INTERRUPT vector at the
+ * next entry whatever the guest's state, so queue it only when the last
+ * exit said the guest can take it; else KVM_RUN is to return as soon as it
+ * can (KVM_EXIT_IRQ_WINDOW_OPEN).  After the HLT exit it normally can: IF
+ * is set and KVM ends the sti shadow when it skips the HLT.
+ */
+static int irq_inject(struct vcpu *vc)
+{
+	struct kvm_interrupt irq = { .irq = IRQ_VECTOR };
+	struct kvm_run *run = vc->run;
+
+	if (!run->ready_for_interrupt_injection || !run->if_flag) {
+		run->request_interrupt_window = 1;
+		return 0;
+	}
+	run->request_interrupt_window = 0;
+	if (kvm_ioctl(vc->name, vc->fd, KVM_INTERRUPT, &irq) < 0)
+		return -1;
+	vc->irq_owed = false;
+	return 0;
+}
+
+/*
+ * -g irq, after an expected exit: HLT waits for a wake unless one is still
+ * owed; the OUT is the handler, the end of a wake-up.  An open interrupt
+ * window needs nothing: the loop injects before the next KVM_RUN.
+ */
+static void irq_exit(struct vcpu *vc)
+{
+	long long ns;
+
+	switch (vc->run->exit_reason) {
+	case KVM_EXIT_HLT:
+		if (!vc->irq_owed)
+			vc->irq_owed = halt_wait(vc);
+		break;
+	case KVM_EXIT_IO:
+		ns = now_ns() - vc->wake_t0;
+		if (vc->wakes < MAX_WAKES)
+			vc->lat[vc->wakes] = ns;
+		vc->wakes++;
+		if (ns > vc->wake_max)
+			vc->wake_max = ns;
+		break;
+	}
+}
+
+/* Leaves the run loop; the injector may be waiting for this vCPU. */
+static void vcpu_done(struct vcpu *vc)
+{
+	pthread_mutex_lock(&irq_lock);
+	atomic_store(&vc->done, true);
+	pthread_cond_signal(&halt_cond);
+	pthread_mutex_unlock(&irq_lock);
+}
+
+/*
+ * What the calling thread runs with. Taken right after the thread's first
+ * return from a guest entry, it shows what the entry ran with: kvmsched
+ * sets a vCPU's class before its first entry and nobody else changes it.
+ */
+static void sched_seen(struct sched_seen *s)
+{
+	struct sched_param param = { 0 };
+
+	s->policy = sched_getscheduler(0);
+	sched_getparam(0, &param);
+	s->prio = param.sched_priority;
+	s->nice = getpriority(PRIO_PROCESS, 0);
+}
+
+static const char *policy_name(int policy)
+{
+	switch (policy) {
+	case SCHED_OTHER:
+		return "normal";
+	case SCHED_FIFO:
+		return "fifo";
+	case SCHED_RR:
+		return "rr";
+	case SCHED_BATCH:
+		return "batch";
+	case SCHED_IDLE:
+		return "idle";
+	default:
+		return "other";
+	}
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vc = arg;
@@ -281,6 +463,8 @@ static void *vcpu_thread(void *arg)
 	self_run = vc->run;
 	while (!atomic_load(&stop_vcpus) &&
 	       !(churn && progress(vc) >= CHURN_EXITS)) {
+		if (vc->irq_owed && irq_inject(vc) < 0)
+			goto err;
 		if (ioctl(vc->fd, KVM_RUN, 0) < 0) {
 			if (errno != EINTR && errno != EAGAIN) {
 				fprintf(stderr, "ksvmm: %s: KVM_RUN failed: %m\n",
@@ -290,21 +474,26 @@ static void *vcpu_thread(void *arg)
 			vc->intr++;
 		} else if (exit_ok(vc)) {
 			vc->exits++;
+			if (opt_guest == GUEST_IRQ)
+				irq_exit(vc);
 		} else {
 			goto err;
 		}
-		if (progress(vc))
+		if (progress(vc) && !atomic_load(&vc->ran)) {
+			sched_seen(&vc->first);
 			atomic_store(&vc->ran, true);
+		}
 	}
-	atomic_store(&vc->done, true);
+	vcpu_done(vc);
 	return NULL;
 err:
 	fail();
-	atomic_store(&vc->done, true);
+	vcpu_done(vc);
 	return NULL;
 }
 
-static int vcpu_start(struct vcpu *vc)
+static int spawn(const char *who, pthread_t *thread, void *(*fn)(void *),
+		 void *arg)
 {
 	sigset_t term, old;
 	int err;
@@ -314,15 +503,76 @@ static int vcpu_start(struct vcpu *vc)
 	sigaddset(&term, SIGTERM);
 	sigaddset(&term, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &term, &old);
-	err = pthread_create(&vc->thread, NULL, vcpu_thread, vc);
+	err = pthread_create(thread, NULL, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
 		fprintf(stderr, "ksvmm: %s: pthread_create: %s\n",
-			vc->name, strerror(err));
+			who, strerror(err));
 		return -1;
 	}
+	return 0;
+}
+
+static int vcpu_start(struct vcpu *vc)
+{
+	if (opt_guest == GUEST_IRQ) {
+		vc->lat = malloc(MAX_WAKES * sizeof(*vc->lat));
+		if (!vc->lat) {
+			fprintf(stderr, "ksvmm: %s: out of memory\n", vc->name);
+			return -1;
+		}
+	}
+	if (spawn(vc->name, &vc->thread, vcpu_thread, vc) < 0)
+		return -1;
 	vc->started = true;
 	return 0;
+}
+
+/*
+ * Wakes vc 1-4 ms after it blocked in halt_wait(); the random delay keeps
+ * the wakes out of step with the tick.  False if instead its thread left
+ * or is to leave its run loop (churn, stop, failure).
+ */
+static bool inject_one(struct vcpu *vc, unsigned int *seed)
+{
+	struct timespec delay = { 0 };
+	bool halted;
+
+	pthread_mutex_lock(&irq_lock);
+	while (!vc->halted && !atomic_load(&vc->done) &&
+	       !atomic_load(&stop_vcpus))
+		pthread_cond_wait(&halt_cond, &irq_lock);
+	halted = vc->halted && !atomic_load(&stop_vcpus);
+	pthread_mutex_unlock(&irq_lock);
+	if (!halted)
+		return false;
+	delay.tv_nsec = (1000 + rand_r(seed) % 3001) * 1000L;
+	nanosleep(&delay, NULL);
+	pthread_mutex_lock(&irq_lock);
+	/* Only a stop can have ended the wait meanwhile. */
+	if (vc->halted) {
+		vc->wake_t0 = now_ns();
+		vc->woken = true;
+		pthread_cond_signal(&vc->wake_cond);
+	}
+	pthread_mutex_unlock(&irq_lock);
+	return true;
+}
+
+/* -g irq: wakes the vCPUs in turn until all have left their run loops. */
+static void *injector(void *arg)
+{
+	int nvms = (int)(intptr_t)arg, i, j;
+	unsigned int seed = getpid();
+	bool live = true;
+
+	while (live && !atomic_load(&stop_vcpus)) {
+		live = false;
+		for (i = 0; i < nvms; i++)
+			for (j = 0; j < opt_vcpus; j++)
+				live |= inject_one(&vms[i].vcpus[j], &seed);
+	}
+	return NULL;
 }
 
 /* With churned >= 0 this is the end-of-churn report, not the vCPU list. */
@@ -344,9 +594,12 @@ static int write_ready(int nvms, long churned)
 		fprintf(f, "done %ld\n", churned);
 	for (i = 0; i < nvms; i++)
 		for (j = 0; j < opt_vcpus; j++)
-			fprintf(f, "vm %d fd %d vcpu %d tid %d\n", vms[i].idx,
-				vms[i].fd, vms[i].vcpus[j].id,
-				(int)vms[i].vcpus[j].tid);
+			fprintf(f, "vm %d fd %d vcpu %d tid %d sched %s prio %d nice %d\n",
+				vms[i].idx, vms[i].fd, vms[i].vcpus[j].id,
+				(int)vms[i].vcpus[j].tid,
+				policy_name(vms[i].vcpus[j].first.policy),
+				vms[i].vcpus[j].first.prio,
+				vms[i].vcpus[j].first.nice);
 	err = ferror(f);
 	if (fclose(f) || err || rename(tmp, opt_ready))
 		goto err;
@@ -393,6 +646,9 @@ static void supervise(int nvms, bool churn)
 				 */
 				if (stop || (opt_guest == GUEST_SPIN && (churn || !ran)))
 					pthread_kill(vc->thread, SIGUSR1);
+				/* Or it is in halt_wait(), in irq mode. */
+				if (stop && opt_guest == GUEST_IRQ)
+					halt_kick(vc);
 			}
 		}
 		if (!live)
@@ -427,13 +683,48 @@ static int setup(int nvms)
 	return 0;
 }
 
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile P of the N > 0 sorted samples S. */
+static long long percentile(const long long *s, unsigned long n,
+			    unsigned int p)
+{
+	return s[(n * p + 99) / 100 - 1];
+}
+
+static void wake_stats(struct vcpu *vc)
+{
+	unsigned long n = vc->wakes < MAX_WAKES ? vc->wakes : MAX_WAKES;
+
+	if (!n)
+		return;
+	qsort(vc->lat, n, sizeof(*vc->lat), cmp_ll);
+	vc->wake_p50 = percentile(vc->lat, n, 50);
+	vc->wake_p99 = percentile(vc->lat, n, 99);
+}
+
 static void run_vms(int nvms, bool churn)
 {
+	pthread_t inj;
+	bool injecting = false;
 	int i, j;
 
 	if (setup(nvms) < 0)
 		fail();
+	else if (opt_guest == GUEST_IRQ &&
+		 spawn("injector", &inj, injector, (void *)(intptr_t)nvms) < 0)
+		fail();
+	else
+		injecting = opt_guest == GUEST_IRQ;
 	supervise(nvms, churn);
+	/* Every vCPU thread is done, so the injector is or soon will be. */
+	if (injecting)
+		pthread_join(inj, NULL);
 	for (i = 0; i < nvms; i++) {
 		struct vm *vm = &vms[i];
 
@@ -442,6 +733,11 @@ static void run_vms(int nvms, bool churn)
 
 			if (vc->started)
 				pthread_join(vc->thread, NULL);
+			if (vc->lat) {
+				wake_stats(vc);
+				free(vc->lat);
+			}
+			pthread_cond_destroy(&vc->wake_cond);
 			if (vc->run)
 				munmap(vc->run, run_size);
 			if (vc->fd >= 0)
@@ -457,15 +753,16 @@ static void run_vms(int nvms, bool churn)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: ksvmm [-m VMS] [-v VCPUS] [-p self|main] [-g io|hlt|spin] [-t MS]\n"
-		"             [-c N] [-r FILE] [-i FIRST_ID] [-s STRIDE] [-d MS] [-q]\n"
+		"usage: ksvmm [-m VMS] [-v VCPUS] [-p self|main] [-g io|hlt|spin|irq]\n"
+		"             [-t MS] [-c N] [-r FILE] [-i FIRST_ID] [-s STRIDE] [-d MS] [-q]\n"
 		"  -m VMs (max %d), -v vCPUs per VM (max %d), -i first vCPU id, -s id step\n"
 		"  -p self: runner threads create their vCPU fds (QEMU, default)\n"
 		"     main: main thread creates all vCPU fds, sleeps -d MS, spawns runners\n"
-		"  -g guest: io (default), hlt or spin\n"
+		"  -g guest: io (default), hlt, spin, or irq: halted vCPUs woken in turn\n"
+		"     by KVM_INTERRUPT, with per-vCPU wake-up latency in the summary\n"
 		"  -t stop after MS milliseconds (default 0: at SIGTERM/SIGINT)\n"
-		"  -c churn through N VMs, each until its vCPUs did %d exits\n"
-		"  -r write FILE once every vCPU has returned from KVM_RUN\n"
+		"  -c churn through N VMs, each until its vCPUs did %d exits (irq: wakes)\n"
+		"  -r write FILE once every vCPU has returned from KVM_RUN (irq: woken)\n"
 		"  -q no summary\n", MAX_VMS, MAX_VCPUS, CHURN_EXITS);
 	exit(1);
 }
@@ -520,10 +817,10 @@ static void parse_args(int argc, char **argv)
 			opt_main_pattern = !strcmp(optarg, "main");
 			break;
 		case 'g':
-			for (opt_guest = GUEST_IO; opt_guest <= GUEST_SPIN; opt_guest++)
+			for (opt_guest = GUEST_IO; opt_guest < NR_GUESTS; opt_guest++)
 				if (!strcmp(optarg, guests[opt_guest].name))
 					break;
-			if (opt_guest > GUEST_SPIN)
+			if (opt_guest == NR_GUESTS)
 				usage();
 			break;
 		case 'r':
@@ -577,14 +874,23 @@ static int run_normal(void)
 			const struct vcpu *vc = &vms[i].vcpus[j];
 
 			if (!atomic_load(&vc->ran)) {
-				fprintf(stderr, "ksvmm: %s: never returned from KVM_RUN\n",
-					vc->name);
+				fprintf(stderr, "ksvmm: %s: %s\n", vc->name,
+					opt_guest == GUEST_IRQ ? "was never woken" :
+					"never returned from KVM_RUN");
 				ok = false;
 			}
 			total += vc->exits;
-			if (!opt_quiet)
-				printf("vm %d vcpu %d tid %d exits %lu intr %lu\n",
-				       i, vc->id, (int)vc->tid, vc->exits, vc->intr);
+			if (opt_quiet)
+				continue;
+			printf("vm %d vcpu %d tid %d exits %lu intr %lu\n",
+			       i, vc->id, (int)vc->tid, vc->exits, vc->intr);
+			if (opt_guest != GUEST_IRQ)
+				continue;
+			printf("vm %d vcpu %d tid %d wake_n %lu", i, vc->id,
+			       (int)vc->tid, vc->wakes);
+			printf(" wake_p50_us %lld wake_p99_us %lld wake_max_us %lld\n",
+			       vc->wake_p50 / 1000, vc->wake_p99 / 1000,
+			       vc->wake_max / 1000);
 		}
 	}
 	if (!opt_quiet)

@@ -76,7 +76,7 @@ vcpus_listed() {
 # thread of PID. Prints the mismatches.
 tree_matches_ready() {
 	local bad=0 k i f fd v id t tid hits d
-	while read -r k i f fd v id t tid; do
+	while read -r k i f fd v id t tid _; do
 		[ "$k" = vm ] || continue
 		hits=0
 		for d in $(vm_dirs "$2"); do

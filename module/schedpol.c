@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Scheduling policy decisions: parsing the sysfs values, combining a
+ * vCPU's override with its VM's settings, and the RT guard's budget.
+ */
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/minmax.h>
+#include <linux/string.h>
+#include <linux/time64.h>
+#include <uapi/linux/sched.h>
+
+#include "schedpol.h"
+
+static const char *const ks_policy_names[] = {
+	[KS_POL_NONE] = "",
+	[KS_POL_NORMAL] = "normal",
+	[KS_POL_BATCH] = "batch",
+	[KS_POL_IDLE] = "idle",
+	[KS_POL_FIFO] = "fifo",
+	[KS_POL_RR] = "rr",
+	[KS_POL_DEADLINE] = "deadline",
+};
+
+static const int ks_kernel_policies[] = {
+	[KS_POL_NORMAL] = SCHED_NORMAL,
+	[KS_POL_BATCH] = SCHED_BATCH,
+	[KS_POL_IDLE] = SCHED_IDLE,
+	[KS_POL_FIFO] = SCHED_FIFO,
+	[KS_POL_RR] = SCHED_RR,
+	[KS_POL_DEADLINE] = SCHED_DEADLINE,
+};
+
+const char *ks_policy_name(u8 policy)
+{
+	return policy < ARRAY_SIZE(ks_policy_names) ? ks_policy_names[policy] :
+	       "";
+}
+
+/* KS_POL_* for a SCHED_* value; NONE for one this file does not know. */
+int ks_policy_from_kernel(int policy)
+{
+	int i;
+
+	for (i = KS_POL_NORMAL; i < ARRAY_SIZE(ks_kernel_policies); i++)
+		if (ks_kernel_policies[i] == policy)
+			return i;
+	return KS_POL_NONE;
+}
+
+int ks_policy_to_kernel(u8 policy)
+{
+	return policy && policy < ARRAY_SIZE(ks_kernel_policies) ?
+	       ks_kernel_policies[policy] : SCHED_NORMAL;
+}
+
+static bool ks_empty(const char *buf)
+{
+	return !buf[strspn(buf, " \t\n")];
+}
+
+/* An integer in [min, max], or an empty line for "unset" (*set false). */
+static int ks_int_parse(const char *buf, int min, int max, bool *set,
+			int *val)
+{
+	int err;
+
+	*set = !ks_empty(buf);
+	if (!*set)
+		return 0;
+	err = kstrtoint(buf, 10, val);
+	if (err)
+		return err;
+	return *val < min || *val > max ? -ERANGE : 0;
+}
+
+/*
+ * Parses a write of field @f into @cfg, leaving the other fields alone.
+ * -EINVAL: not a value of that field; -ERANGE: a number out of its range.
+ * On error @cfg is unchanged.
+ */
+int ks_sched_field_parse(const char *buf, enum ks_sched_field f,
+			 struct ks_sched_cfg *cfg)
+{
+	bool set;
+	int i, val, err;
+
+	switch (f) {
+	case KS_SF_POLICY:
+		if (ks_empty(buf)) {
+			cfg->policy = KS_POL_NONE;
+			return 0;
+		}
+		/* Deadline needs runtime, deadline and period: not offered. */
+		for (i = KS_POL_NORMAL; i < KS_POL_DEADLINE; i++) {
+			if (sysfs_streq(buf, ks_policy_names[i])) {
+				cfg->policy = i;
+				return 0;
+			}
+		}
+		return -EINVAL;
+	case KS_SF_PRIORITY:
+		err = ks_int_parse(buf, KS_PRIO_MIN, KS_PRIO_MAX, &set, &val);
+		if (!err)
+			cfg->prio = set ? val : 0;
+		return err;
+	case KS_SF_NICE:
+		err = ks_int_parse(buf, KS_NICE_MIN, KS_NICE_MAX, &set, &val);
+		if (!err) {
+			cfg->has_nice = set;
+			cfg->nice = set ? val : 0;
+		}
+		return err;
+	case KS_SF_SLICE:
+		err = ks_int_parse(buf, KS_SLICE_US_MIN, KS_SLICE_US_MAX, &set,
+				   &val);
+		if (!err)
+			cfg->slice_us = set ? val : 0;
+		return err;
+	}
+	return -EINVAL;
+}
+
+/* The value of field @f as a line; unset fields are an empty line. */
+int ks_sched_field_show(const struct ks_sched_cfg *cfg, enum ks_sched_field f,
+			char *buf, size_t size)
+{
+	switch (f) {
+	case KS_SF_POLICY:
+		return scnprintf(buf, size, "%s\n", ks_policy_name(cfg->policy));
+	case KS_SF_PRIORITY:
+		return cfg->prio ? scnprintf(buf, size, "%u\n", cfg->prio) :
+		       scnprintf(buf, size, "\n");
+	case KS_SF_NICE:
+		return cfg->has_nice ? scnprintf(buf, size, "%d\n", cfg->nice) :
+		       scnprintf(buf, size, "\n");
+	case KS_SF_SLICE:
+		return cfg->slice_us ?
+		       scnprintf(buf, size, "%u\n", cfg->slice_us) :
+		       scnprintf(buf, size, "\n");
+	}
+	return 0;
+}
+
+/* Copies the fields set in @from (a rule) over those of @to (a VM). */
+void ks_sched_cfg_merge(struct ks_sched_cfg *to, const struct ks_sched_cfg *from)
+{
+	if (from->policy)
+		to->policy = from->policy;
+	if (from->prio)
+		to->prio = from->prio;
+	if (from->has_nice) {
+		to->has_nice = true;
+		to->nice = from->nice;
+	}
+	if (from->slice_us)
+		to->slice_us = from->slice_us;
+}
+
+/*
+ * What a thread governed by @own, then @vm (either may be NULL), should
+ * have. Each field comes from @own if set there, else from @vm. Without a
+ * class, a nice or slice alone means "normal"; fifo and rr without a
+ * priority get 1. @demoted: the RT guard took the thread's RT class away
+ * for now; it runs as idle, so that every other thread of its CPU, kernel
+ * threads first of all, preempts it at once until the period ends.
+ * Returns whether the class
+ * asked for is fifo or rr, demoted or not: the guard watches those.
+ */
+bool ks_sched_resolve(const struct ks_sched_cfg *own,
+		      const struct ks_sched_cfg *vm, bool demoted,
+		      struct ks_sched_attr *out)
+{
+	static const struct ks_sched_cfg unset;
+	bool rt;
+
+	own = own ?: &unset;
+	vm = vm ?: &unset;
+	memset(out, 0, sizeof(*out));
+	out->policy = own->policy ?: vm->policy;
+	out->nice = own->has_nice ? own->nice : vm->has_nice ? vm->nice : 0;
+	out->slice_us = own->slice_us ?: vm->slice_us;
+	if (!out->policy) {
+		if (!own->has_nice && !vm->has_nice && !out->slice_us)
+			return false;
+		out->policy = KS_POL_NORMAL;
+	}
+	rt = ks_policy_rt(out->policy);
+	if (rt && demoted)
+		out->policy = KS_POL_IDLE;
+	else if (rt)
+		out->prio = own->prio ?: vm->prio ?: KS_PRIO_MIN;
+	return rt;
+}
+
+/*
+ * Whether a thread that has @have satisfies @want: the class, and what
+ * that class uses (the priority for fifo and rr, nice and slice for
+ * normal and batch; slice 0 is the scheduler's default).
+ */
+bool ks_sched_matches(const struct ks_sched_attr *want,
+		      const struct ks_sched_attr *have)
+{
+	if (want->policy != have->policy)
+		return false;
+	if (ks_policy_rt(want->policy))
+		return want->prio == have->prio;
+	if (want->policy != KS_POL_NORMAL && want->policy != KS_POL_BATCH)
+		return true;
+	return want->nice == have->nice && want->slice_us == have->slice_us;
+}
+
+/* One word, so that hooks can read a target without a lock; 0: none. */
+u64 ks_sched_pack(const struct ks_sched_attr *a)
+{
+	if (!a->policy)
+		return 0;
+	return a->policy | (u64)a->prio << 8 | (u64)(u8)a->nice << 16 |
+	       (u64)a->slice_us << 24;
+}
+
+void ks_sched_unpack(u64 packed, struct ks_sched_attr *a)
+{
+	a->policy = packed & 0xff;
+	a->prio = (packed >> 8) & 0xff;
+	a->nice = (s8)((packed >> 16) & 0xff);
+	a->slice_us = packed >> 24;
+}
+
+/*
+ * One step of the guard for a thread running fifo or rr: @exec_ns is its
+ * CPU time now. Within each period of @period_us it may run @runtime_us;
+ * beyond that it is demoted until the period ends. A window opens at the
+ * first step and again once a period has passed, and a demoted thread is
+ * restored then. KS_GUARD_OFF as @runtime_us restores and never demotes.
+ */
+enum ks_guard_act ks_guard_decide(struct ks_guard_win *w, u64 now_ns,
+				  u64 exec_ns, s64 runtime_us, u32 period_us,
+				  bool demoted)
+{
+	if (runtime_us == KS_GUARD_OFF) {
+		w->start_ns = 0;
+		return demoted ? KS_GUARD_RESTORE : KS_GUARD_KEEP;
+	}
+	if (!w->start_ns || now_ns - w->start_ns >= period_us * NSEC_PER_USEC) {
+		w->start_ns = now_ns;
+		w->exec_ns = exec_ns;
+		return demoted ? KS_GUARD_RESTORE : KS_GUARD_KEEP;
+	}
+	if (!demoted && exec_ns - w->exec_ns > runtime_us * NSEC_PER_USEC)
+		return KS_GUARD_DEMOTE;
+	return KS_GUARD_KEEP;
+}
+
+/*
+ * How often the guard looks at a vCPU with this period: a twentieth of it,
+ * so a thread overruns its runtime by at most 5% of the period (plus the
+ * scheduler tick that updates its CPU time), and never more often than
+ * every millisecond.
+ */
+u64 ks_guard_tick_ns(u32 period_us)
+{
+	return max_t(u64, period_us * NSEC_PER_USEC / 20, NSEC_PER_MSEC);
+}
+
+/* Whether a guard budget is valid: -ERANGE if not. */
+int ks_guard_check(int runtime_us, int period_us)
+{
+	if (period_us < KS_GUARD_PERIOD_MIN_US ||
+	    period_us > KS_GUARD_PERIOD_MAX_US)
+		return -ERANGE;
+	if (runtime_us == KS_GUARD_OFF)
+		return 0;
+	return runtime_us < KS_GUARD_RUNTIME_MIN_US || runtime_us > period_us ?
+	       -ERANGE : 0;
+}

@@ -1,0 +1,148 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The scheduling benchmark, in one boot of the emulated KVM host (4 CPUs).
+# Every VM is ksvmm in the Firecracker "main" pattern with one vCPU, its
+# policy written while its vCPU exists but has not run yet, and confined to
+# CPU 3 (VM cpus), where the contention is:
+#   (a) weight: two VMs spinning in the guest on CPU 3, nice 0 against
+#       nice 3 (weights 1024:526, about 2:1) and nice 6 (1024:272, about
+#       4:1); the CPU time each vCPU thread got over the same window
+#       (/proc/<tid>/schedstat) against the configured ratio;
+#   (b) wake-up latency: a vCPU halted in the guest, woken by an interrupt
+#       (KVM_INTERRUPT) from another thread every 1-4 ms, while a CPU hog
+#       runs on CPU 3: p50/p99 from the wake to the guest's interrupt
+#       handler, vCPU class normal against fifo;
+#   (c) RT guard: a fifo vCPU spinning on CPU 3, and the kernel's per-CPU
+#       workers: "kssched refresh-lat" times writes to vm/stat_refresh,
+#       which return once a kworker has run on every CPU, CPU 3's included.
+#       Guard on (95000/100000 us, the default) and off, with host-wide RT
+#       throttling at its default and disabled (sched_rt_runtime_us -1).
+# Asserted: (a) within 5% of the configured ratio; (c) with the guard on,
+# no kworker delay beyond two guard periods. The rest is reported.
+. "$KSDIR/tests/lib.sh"
+
+B="bench sched"
+PIDS=""
+RT_RUNTIME=/proc/sys/kernel/sched_rt_runtime_us
+RT_DEFAULT=$(cat $RT_RUNTIME)
+
+say() { echo "# $B: $*"; }
+
+cleanup() {
+	for p in $PIDS; do
+		kill -TERM "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	PIDS=""
+	echo "$RT_DEFAULT" >$RT_RUNTIME
+}
+trap 'cleanup; exit 1' TERM INT
+
+if [ "$(nproc)" -lt 4 ]; then
+	skip "$B: needs 4 CPUs"
+	exit 0
+fi
+ks_load
+
+# vm NAME GUEST SETTINGS...: starts a one-vCPU VM, writes "file=value"
+# SETTINGS into its directory before its vCPU runs; sets VM_PID and VM_DIR.
+vm() {
+	local name=$1 guest=$2 kv
+	shift 2
+	rm -f /tmp/$name.ready
+	ksvmm -r /tmp/$name.ready -p main -v 1 -g "$guest" -d 1000 \
+		>/tmp/$name.out 2>&1 &
+	VM_PID=$!
+	PIDS="$PIDS $VM_PID"
+	wait_for 10 vcpus_listed $VM_PID 1 || nok "$B: $name listed"
+	VM_DIR=$(vm_dirs $VM_PID)
+	echo 3 >$VM_DIR/cpus
+	for kv in "$@"; do
+		echo "${kv#*=}" >"$VM_DIR/${kv%%=*}"
+	done
+	wait_for 60 test -f /tmp/$name.ready || nok "$B: $name ran"
+}
+
+cpu_ns() { awk '{ print $1 }' /proc/"$1"/schedstat; }
+
+# (a) weight ratio for nice 0 against NICE, whose weight is WEIGHT.
+weight() {
+	local nice=$1 weight=$2 ta tb a0 b0 a1 b1
+	vm wa spin nice=0
+	ta=$(ready_tids /tmp/wa.ready)
+	vm wb spin nice="$nice"
+	tb=$(ready_tids /tmp/wb.ready)
+	sleep 1
+	a0=$(cpu_ns $ta) b0=$(cpu_ns $tb)
+	sleep 5
+	a1=$(cpu_ns $ta) b1=$(cpu_ns $tb)
+	cleanup
+	awk -v a=$((a1 - a0)) -v b=$((b1 - b0)) -v w=$weight -v n=$nice '
+	BEGIN {
+		want = 1024 / w; got = b ? a / b : 0
+		err = (got - want) / want * 100
+		printf "(a) nice 0 vs %d | %.3f | %.3f | %+.1f%% | %.2f s / %.2f s\n",
+			n, want, got, err, a / 1e9, b / 1e9
+		exit (err < -5 || err > 5)
+	}'
+}
+
+say "(a) weight         | configured | measured | error | CPU time 0 / other"
+for nw in "3 526" "6 272"; do
+	set -- $nw
+	row=$(weight "$1" "$2")
+	st=$?
+	say "$row"
+	check "$B: (a) nice 0 vs $1 within 5% of the weight ratio" [ $st = 0 ]
+done
+
+# (b) wake-up latency under a hog, by vCPU class.
+latency() {
+	local class=$1
+	kssched hog 3 8 &
+	PIDS="$PIDS $!"
+	vm lat irq sched_policy="$class"
+	sleep 5
+	kill -TERM $VM_PID
+	wait $VM_PID
+	cleanup
+	awk '/wake_n/ { for (i = 1; i < NF; i++) v[$i] = $(i + 1)
+		print v["wake_n"], v["wake_p50_us"], v["wake_p99_us"], v["wake_max_us"] }' /tmp/lat.out
+}
+
+say "(b) wake-up latency, hog on the vCPU's CPU | samples | p50 us | p99 us | max us"
+for class in normal fifo; do
+	set -- $(latency $class)
+	say "(b) $class | $1 | $2 | $3 | $4"
+	eval "lat_$class=\$3"
+	check "$B: (b) $class vCPU woke up ($1 samples)" [ "${1:-0}" -gt 0 ]
+done
+# shellcheck disable=SC2154 # set by eval above
+say "(b) p99 normal / fifo: $(awk -v n="$lat_normal" -v f="$lat_fifo" 'BEGIN { printf "%.1f", f ? n / f : 0 }')"
+
+# (c) a kworker on the CPU of a spinning fifo vCPU.
+guard() {
+	local runtime=$1 rt=$2 out
+	echo "$rt" >$RT_RUNTIME
+	vm rt spin rt_guard_runtime_us="$runtime" sched_policy=fifo
+	out=$(taskset -c 0 kssched refresh-lat -d 4)
+	echo "$out $(cat $VM_DIR/vcpus/0/rt_demotions)"
+	cleanup
+}
+
+say "(c) guard | sched_rt_runtime_us | writes | p50 us | p99 us | max us | stuck | demotions"
+for rt in "$RT_DEFAULT" -1; do
+	for runtime in 95000 -1; do
+		set -- $(guard $runtime "$rt")
+		# refresh n N p50_us X p99_us Y max_us Z stuck S DEMOTIONS
+		if [ $runtime = -1 ]; then g=off; else g="on $runtime/100000"; fi
+		say "(c) $g | $rt | $3 | $5 | $7 | $9 | ${11} | ${12}"
+		if [ $runtime != -1 ]; then
+			check "$B: (c) guard on, rt_runtime $rt: kworker delay ${9} us <= 2 periods" \
+				[ "${9:-999999999}" -le 200000 ]
+			check "$B: (c) guard on, rt_runtime $rt: demotions counted" \
+				[ "${12:-0}" -gt 0 ]
+		fi
+	done
+done
+cleanup
