@@ -15,7 +15,6 @@ kvm_load() {
 		grep -q "^$name " /proc/modules || insmod "$ko" || return 1
 	done <"$KSDIR/kmods.order"
 }
-all_caps="vm_destroy vcpu_create vcpu_run affinity"
 
 # vm_found ARGS: a VM started now shows up with its threads.
 vm_found() {
@@ -31,11 +30,11 @@ check "kvm unloads" kvm_unload
 check "kvmsched loads without kvm" ks_load
 check_eq "no capabilities without kvm" "$(cat "$KS/capabilities")" ""
 check "kvm loads after kvmsched" kvm_load
-check_eq "hooks armed when kvm arrives" "$(cat "$KS/capabilities")" "$all_caps"
+check_eq "hooks armed when kvm arrives" "$(ks_caps)" "$KS_ALL_CAPS"
 check "VM found after kvm arrived" vm_found -p self
 check "kvm unloads under kvmsched" kvm_unload
 check_eq "hooks disarmed when kvm goes" "$(cat "$KS/capabilities")" ""
 check "kvm reloads" kvm_load
-check_eq "hooks re-armed on reload" "$(cat "$KS/capabilities")" "$all_caps"
+check_eq "hooks re-armed on reload" "$(ks_caps)" "$KS_ALL_CAPS"
 check "VM found after kvm reload" vm_found -p main
 check "kvmsched unloads" ks_unload
