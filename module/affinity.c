@@ -148,7 +148,19 @@ static bool ks_task_apply(struct task_struct *task, const struct cpumask *mask)
 	return true;
 }
 
-/* The mask kvmsched left is still in force: give @task its own back. */
+/*
+ * Gives @task, recorded in @t, the mask it had before kvmsched, if the
+ * mask kvmsched left is still in force (else someone else owns it now).
+ */
+static bool ks_task_give_back(struct ks_touched *t, struct task_struct *task)
+{
+	if (!cpumask_equal(&task->cpus_mask, t->set))
+		return false;
+	set_cpus_allowed_ptr(task, t->orig);
+	return true;
+}
+
+/* @task's policy went: its own mask back, and kvmsched forgets it. */
 static void ks_task_release(struct task_struct *task)
 {
 	struct ks_touched *t;
@@ -157,8 +169,7 @@ static void ks_task_release(struct task_struct *task)
 	t = ks_touched_find(task_pid(task));
 	if (!t)
 		return;
-	if (cpumask_equal(&task->cpus_mask, t->set))
-		set_cpus_allowed_ptr(task, t->orig);
+	ks_task_give_back(t, task);
 	ks_touched_free(t);
 }
 
@@ -665,14 +676,13 @@ void ks_affinity_exit(void)
 	mutex_lock(&ks_policy_mutex);
 	hash_for_each_safe(ks_touched_hash, bkt, tmp, t, hnode) {
 		task = get_pid_task(t->pid, PIDTYPE_PID);
-		if (task && cpumask_equal(&task->cpus_mask, t->set)) {
-			set_cpus_allowed_ptr(task, t->orig);
-			restored++;
-		} else if (task) {
-			kept++;
-		}
-		if (task)
+		if (task) {
+			if (ks_task_give_back(t, task))
+				restored++;
+			else
+				kept++;
 			put_task_struct(task);
+		}
 		ks_touched_free(t);
 	}
 	mutex_unlock(&ks_policy_mutex);

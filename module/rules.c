@@ -19,6 +19,7 @@
 #include "registry.h"
 #include "rulematch.h"
 #include "rules.h"
+#include "sched.h"
 
 struct ks_rule {
 	struct kobject kobj;		/* rules/<name>/ */
@@ -325,13 +326,7 @@ static enum ks_sched_field to_field(struct kobj_attribute *attr)
 static ssize_t rule_sched_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
-	ssize_t len;
-
-	mutex_lock(&ks_policy_mutex);
-	len = ks_sched_field_show(&to_rule(kobj)->sched, to_field(attr), buf,
-				  PAGE_SIZE);
-	mutex_unlock(&ks_policy_mutex);
-	return len;
+	return ks_sched_cfg_show(&to_rule(kobj)->sched, to_field(attr), buf);
 }
 
 static ssize_t rule_sched_store(struct kobject *kobj,
@@ -339,21 +334,13 @@ static ssize_t rule_sched_store(struct kobject *kobj,
 				size_t len)
 {
 	struct ks_rule *r = to_rule(kobj);
-	struct ks_sched_cfg cfg;
+	char what[64];
 	int err;
 
+	snprintf(what, sizeof(what), "rules/%s/%s", r->name, attr->attr.name);
 	mutex_lock(&ks_policy_mutex);
-	cfg = r->sched;
-	err = ks_sched_field_parse(buf, to_field(attr), &cfg);
-	if (!err)
-		r->sched = cfg;
+	err = ks_sched_cfg_store(&r->sched, to_field(attr), buf, what);
 	mutex_unlock(&ks_policy_mutex);
-	if (err)
-		pr_info_ratelimited("rules/%s/%s: rejected \"%.*s\": %s\n",
-				    r->name, attr->attr.name,
-				    (int)strcspn(buf, "\n"), buf,
-				    err == -ERANGE ? "out of range" :
-				    "not a valid value");
 	return err ? err : len;
 }
 

@@ -122,19 +122,32 @@ static void ks_sched_free(struct ks_sched_touched *t)
 	kfree(t);
 }
 
-/* What kvmsched set is still in force: give @task its own back. */
+/*
+ * Gives @task, recorded in @t, what it had before kvmsched, if what
+ * kvmsched set is still in force (else someone else owns it now).
+ */
+static bool ks_sched_give_back(struct ks_sched_touched *t,
+			       struct task_struct *task)
+{
+	struct ks_sched_attr have;
+
+	ks_task_sched(task, &have);
+	if (!ks_sched_same(&have, &t->set))
+		return false;
+	ks_sched_set(task, &t->orig);
+	return true;
+}
+
+/* @task's policy went: its own back, and kvmsched forgets it. */
 static void ks_sched_release(struct task_struct *task)
 {
 	struct ks_sched_touched *t;
-	struct ks_sched_attr have;
 
 	lockdep_assert_held(&ks_policy_mutex);
 	t = ks_sched_find(task_pid(task));
 	if (!t)
 		return;
-	ks_task_sched(task, &have);
-	if (ks_sched_same(&have, &t->set))
-		ks_sched_set(task, &t->orig);
+	ks_sched_give_back(t, task);
 	ks_sched_free(t);
 }
 
@@ -195,7 +208,7 @@ void ks_sched_vcpu_sync(struct ks_vcpu *v, struct task_struct *task,
 			bool count)
 {
 	struct ks_sched_attr want, have;
-	bool rt;
+	bool rt, was_rt;
 	u64 packed;
 
 	lockdep_assert_held(&ks_policy_mutex);
@@ -203,12 +216,11 @@ void ks_sched_vcpu_sync(struct ks_vcpu *v, struct task_struct *task,
 			      test_bit(KS_VCPU_DEMOTED, &v->flags), &want);
 	packed = ks_sched_pack(&want);
 	WRITE_ONCE(v->sched_want, packed);
+	was_rt = v->sched_rt;
 	/* Published before the wake: the guard may run at once. */
-	if (rt && !v->sched_rt) {
-		WRITE_ONCE(v->sched_rt, rt);
-		ks_guard_wake();
-	}
 	WRITE_ONCE(v->sched_rt, rt);
+	if (rt && !was_rt)
+		ks_guard_wake();
 	if (!task)
 		return;
 	if (ks_sched_thread_apply(task, &want) && count &&
@@ -284,17 +296,23 @@ static struct ks_sched_cfg *ks_sched_slot(struct ks_vm *vm, struct ks_vcpu *v,
 	}
 }
 
-ssize_t ks_sched_show(struct ks_vm *vm, struct ks_vcpu *v,
-		      enum ks_sched_scope scope, enum ks_sched_field f,
-		      char *buf)
+/* Field @f of @cfg (a VM's, a vCPU's, a rule's), for a sysfs read. */
+ssize_t ks_sched_cfg_show(struct ks_sched_cfg *cfg, enum ks_sched_field f,
+			  char *buf)
 {
 	ssize_t len;
 
 	mutex_lock(&ks_policy_mutex);
-	len = ks_sched_field_show(ks_sched_slot(vm, v, scope), f, buf,
-				  PAGE_SIZE);
+	len = ks_sched_field_show(cfg, f, buf, PAGE_SIZE);
 	mutex_unlock(&ks_policy_mutex);
 	return len;
+}
+
+ssize_t ks_sched_show(struct ks_vm *vm, struct ks_vcpu *v,
+		      enum ks_sched_scope scope, enum ks_sched_field f,
+		      char *buf)
+{
+	return ks_sched_cfg_show(ks_sched_slot(vm, v, scope), f, buf);
 }
 
 static const char *ks_sched_why(enum ks_sched_field f, int err)
@@ -311,6 +329,29 @@ static const char *ks_sched_why(enum ks_sched_field f, int err)
 	}
 	return f == KS_SF_POLICY ? "not one of normal, batch, idle, fifo, rr" :
 	       "not a number";
+}
+
+/*
+ * A write of field @f into @cfg, under ks_policy_mutex: all of it or
+ * nothing, and a rejection logs one line saying why, naming the file as
+ * @what.
+ */
+int ks_sched_cfg_store(struct ks_sched_cfg *cfg, enum ks_sched_field f,
+		       const char *buf, const char *what)
+{
+	struct ks_sched_cfg new = *cfg;
+	int err;
+
+	lockdep_assert_held(&ks_policy_mutex);
+	err = ks_sched_field_parse(buf, f, &new);
+	if (err) {
+		pr_info_ratelimited("%s: rejected \"%.*s\": %s\n", what,
+				    (int)strcspn(buf, "\n"), buf,
+				    ks_sched_why(f, err));
+		return err;
+	}
+	*cfg = new;
+	return 0;
 }
 
 /*
@@ -337,7 +378,7 @@ ssize_t ks_sched_store(struct ks_vm *vm, struct ks_vcpu *v,
 		       enum ks_sched_scope scope, enum ks_sched_field f,
 		       const char *buf, size_t len)
 {
-	struct ks_sched_cfg *slot, cfg;
+	struct ks_sched_cfg *slot;
 	char what[80];
 	int err;
 
@@ -357,17 +398,11 @@ ssize_t ks_sched_store(struct ks_vm *vm, struct ks_vcpu *v,
 		goto out;
 	}
 	slot = ks_sched_slot(vm, v, scope);
-	cfg = *slot;
-	err = ks_sched_field_parse(buf, f, &cfg);
-	if (err) {
-		pr_info_ratelimited("%s: rejected \"%.*s\": %s\n", what,
-				    (int)strcspn(buf, "\n"), buf,
-				    ks_sched_why(f, err));
+	err = ks_sched_cfg_store(slot, f, buf, what);
+	if (err)
 		goto out;
-	}
-	*slot = cfg;
 	if (f == KS_SF_POLICY && scope != KS_SCOPE_EMULATOR &&
-	    ks_policy_rt(cfg.policy))
+	    ks_policy_rt(slot->policy))
 		ks_sched_warn_rt(vm, v, what);
 	ks_affinity_resync(vm, v, scope == KS_SCOPE_EMULATOR);
 out:
@@ -559,7 +594,6 @@ void ks_sched_quiesce(void)
 void ks_sched_exit(void)
 {
 	struct ks_sched_touched *t;
-	struct ks_sched_attr have;
 	struct task_struct *task;
 	struct hlist_node *tmp;
 	int bkt, restored = 0, kept = 0;
@@ -568,13 +602,10 @@ void ks_sched_exit(void)
 	hash_for_each_safe(ks_sched_hash, bkt, tmp, t, hnode) {
 		task = get_pid_task(t->pid, PIDTYPE_PID);
 		if (task) {
-			ks_task_sched(task, &have);
-			if (ks_sched_same(&have, &t->set)) {
-				ks_sched_set(task, &t->orig);
+			if (ks_sched_give_back(t, task))
 				restored++;
-			} else {
+			else
 				kept++;
-			}
 			put_task_struct(task);
 		}
 		ks_sched_free(t);

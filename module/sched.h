@@ -36,6 +36,10 @@ bool ks_sched_thread_apply(struct task_struct *task,
 void ks_sched_forget_exited(void);
 
 /* Process context. */
+ssize_t ks_sched_cfg_show(struct ks_sched_cfg *cfg, enum ks_sched_field f,
+			  char *buf);
+int ks_sched_cfg_store(struct ks_sched_cfg *cfg, enum ks_sched_field f,
+		       const char *buf, const char *what);
 ssize_t ks_sched_show(struct ks_vm *vm, struct ks_vcpu *v,
 		      enum ks_sched_scope scope, enum ks_sched_field f,
 		      char *buf);
