@@ -42,13 +42,10 @@
 #include <sys/types.h>
 #include <linux/types.h>
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#include "names.h"
+
 #define STAT_REFRESH	"/proc/sys/vm/stat_refresh"
 #define GRACE_MS	100	/* a write just started is not stuck yet */
-
-#ifndef SCHED_DEADLINE
-#define SCHED_DEADLINE	6
-#endif
 
 /* glibc declares this from 2.41 on; before, it is the kernel's alone. */
 #ifndef SCHED_ATTR_SIZE_VER0
@@ -66,37 +63,6 @@ struct sched_attr {
 
 static long long *lat;		/* refresh-lat samples, in ns */
 static size_t nr_lat, max_lat;
-
-static const struct {
-	int policy;
-	const char *name;
-} policies[] = {
-	{ SCHED_OTHER, "normal" }, { SCHED_FIFO, "fifo" }, { SCHED_RR, "rr" },
-	{ SCHED_BATCH, "batch" }, { SCHED_IDLE, "idle" },
-	{ SCHED_DEADLINE, "deadline" },
-};
-
-static const struct {
-	int err;
-	const char *name;
-} errnames[] = {
-	{ EPERM, "EPERM" }, { EINVAL, "EINVAL" }, { ESRCH, "ESRCH" },
-	{ E2BIG, "E2BIG" }, { EBUSY, "EBUSY" }, { EFAULT, "EFAULT" },
-	{ EACCES, "EACCES" }, { ENOENT, "ENOENT" }, { ENOMEM, "ENOMEM" },
-	{ EIO, "EIO" },
-};
-
-static const char *errname(int err)
-{
-	static char buf[16];
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(errnames); i++)
-		if (errnames[i].err == err)
-			return errnames[i].name;
-	snprintf(buf, sizeof(buf), "E%d", err);
-	return buf;
-}
 
 static void usage(void)
 {
@@ -134,7 +100,7 @@ static long long now_ns(void)
 static int cmd_get(int argc, char **argv)
 {
 	struct sched_attr attr;
-	size_t i;
+	const char *name;
 	int tid;
 
 	if (argc != 3)
@@ -143,15 +109,13 @@ static int cmd_get(int argc, char **argv)
 	memset(&attr, 0, sizeof(attr));
 	if (syscall(SYS_sched_getattr, tid, &attr, sizeof(attr), 0) < 0) {
 		fprintf(stderr, "kssched: sched_getattr %d: %s\n", tid,
-			errname(errno));
+			ks_errname(errno));
 		return 1;
 	}
-	for (i = 0; i < ARRAY_SIZE(policies); i++)
-		if (policies[i].policy == (int)attr.sched_policy)
-			break;
-	/* A policy newer than this list (sched_ext) shows as its number. */
-	if (i < ARRAY_SIZE(policies))
-		printf("%s", policies[i].name);
+	name = ks_policy_name(attr.sched_policy);
+	/* A policy newer than names.h knows (sched_ext) shows as its number. */
+	if (name)
+		printf("%s", name);
 	else
 		printf("%u", attr.sched_policy);
 	printf(" %u %d\n", attr.sched_priority, attr.sched_nice);
@@ -161,25 +125,22 @@ static int cmd_get(int argc, char **argv)
 static int cmd_set(int argc, char **argv)
 {
 	struct sched_attr attr;
-	size_t i;
-	int tid;
+	int tid, policy;
 
 	if (argc != 6)
 		usage();
 	tid = num(argv[2], 0, INT_MAX);
-	for (i = 0; i < ARRAY_SIZE(policies); i++)
-		if (!strcmp(argv[3], policies[i].name))
-			break;
-	if (i == ARRAY_SIZE(policies))
+	policy = ks_policy_parse(argv[3]);
+	if (policy < 0)
 		usage();
 	memset(&attr, 0, sizeof(attr));
 	attr.size = sizeof(attr);
-	attr.sched_policy = policies[i].policy;
+	attr.sched_policy = policy;
 	/* Out-of-range values are the kernel's to reject. */
 	attr.sched_priority = num(argv[4], 0, UINT_MAX);
 	attr.sched_nice = num(argv[5], INT_MIN, INT_MAX);
 	if (syscall(SYS_sched_setattr, tid, &attr, 0) < 0) {
-		puts(errname(errno));
+		puts(ks_errname(errno));
 		return 1;
 	}
 	puts("OK");
@@ -258,16 +219,16 @@ static int cmd_refresh_lat(int argc, char **argv)
 	fd = open(STAT_REFRESH, O_WRONLY);
 	if (fd < 0) {
 		fprintf(stderr, "kssched: %s: %s\n", STAT_REFRESH,
-			errname(errno));
+			ks_errname(errno));
 		return 1;
 	}
 	if (pipe(pipefd) < 0) {
-		fprintf(stderr, "kssched: pipe: %s\n", errname(errno));
+		fprintf(stderr, "kssched: pipe: %s\n", ks_errname(errno));
 		return 1;
 	}
 	child = fork();
 	if (child < 0) {
-		fprintf(stderr, "kssched: fork: %s\n", errname(errno));
+		fprintf(stderr, "kssched: fork: %s\n", ks_errname(errno));
 		return 1;
 	}
 	if (!child) {
@@ -299,7 +260,7 @@ static int cmd_refresh_lat(int argc, char **argv)
 		}
 		if (t < 0) {
 			fprintf(stderr, "kssched: write %s: %s\n", STAT_REFRESH,
-				errname(-t));
+				ks_errname(-t));
 			return 1;
 		}
 		in_flight = false;
@@ -338,7 +299,7 @@ static int cmd_hog(int argc, char **argv)
 	CPU_SET(cpu, &set);
 	if (sched_setaffinity(0, sizeof(set), &set) < 0) {
 		fprintf(stderr, "kssched: sched_setaffinity %d: %s\n", cpu,
-			errname(errno));
+			ks_errname(errno));
 		return 1;
 	}
 	while (now_ns() < end)

@@ -42,6 +42,8 @@
 #include <sys/syscall.h>
 #include <linux/kvm.h>
 
+#include "names.h"
+
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAX_VMS		16
 #define MAX_VCPUS	64
@@ -434,24 +436,6 @@ static void sched_seen(struct sched_seen *s)
 	s->nice = getpriority(PRIO_PROCESS, 0);
 }
 
-static const char *policy_name(int policy)
-{
-	switch (policy) {
-	case SCHED_OTHER:
-		return "normal";
-	case SCHED_FIFO:
-		return "fifo";
-	case SCHED_RR:
-		return "rr";
-	case SCHED_BATCH:
-		return "batch";
-	case SCHED_IDLE:
-		return "idle";
-	default:
-		return "other";
-	}
-}
-
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vc = arg;
@@ -597,7 +581,7 @@ static int write_ready(int nvms, long churned)
 			fprintf(f, "vm %d fd %d vcpu %d tid %d sched %s prio %d nice %d\n",
 				vms[i].idx, vms[i].fd, vms[i].vcpus[j].id,
 				(int)vms[i].vcpus[j].tid,
-				policy_name(vms[i].vcpus[j].first.policy),
+				ks_policy_name(vms[i].vcpus[j].first.policy) ?: "other",
 				vms[i].vcpus[j].first.prio,
 				vms[i].vcpus[j].first.nice);
 	err = ferror(f);

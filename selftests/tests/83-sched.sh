@@ -39,36 +39,34 @@ check "self: ksvmm exited cleanly" stop_vmm $VMM_PID
 echo vmm >$KS/rules/remove
 
 # The main pattern (Firecracker-like): vCPUs exist 3 s before they run.
-for pattern in main; do
-	R=/tmp/sched-$pattern.ready
-	rm -f $R
-	ksvmm -r $R -p $pattern -v 2 -g io -d 3000 >$R.out 2>&1 &
-	P=$!
-	check "$pattern: vCPUs listed" wait_for 10 vcpus_listed $P 2
-	D=$(vm_dirs $P)
-	check_eq "$pattern: sched_policy empty by default" \
-		"$(cat $D/sched_policy)" ""
-	echo fifo >$D/sched_policy
-	echo 10 >$D/sched_priority
-	echo normal >$D/vcpus/1/sched_policy
-	echo 5 >$D/vcpus/1/nice
-	check "$pattern: every vCPU ran" wait_for 60 test -f $R
-	T0=$(ready_tids $R 0)
-	T1=$(ready_tids $R 1)
-	check_eq "$pattern: vCPU 0 fifo 10 at its first guest entry" \
-		"$(first_sched $R 0)" "fifo 10 0"
-	check_eq "$pattern: vCPU 1 override at its first guest entry" \
-		"$(first_sched $R 1)" "normal 0 5"
-	check_eq "$pattern: vCPU 0 thread now" "$(kssched get $T0)" "fifo 10 0"
-	check_eq "$pattern: vCPU 1 thread now" "$(kssched get $T1)" "normal 0 5"
-	check_eq "$pattern: effective_sched_policy" \
-		"$(cat $D/vcpus/0/effective_sched_policy)" fifo
-	check_eq "$pattern: effective_sched_priority" \
-		"$(cat $D/vcpus/0/effective_sched_priority)" 10
-	check_eq "$pattern: effective_nice" "$(cat $D/vcpus/1/effective_nice)" 5
-	check_eq "$pattern: main thread untouched" "$(kssched get $P)" \
-		"normal 0 0"
-done
+R=/tmp/sched-main.ready
+rm -f $R
+ksvmm -r $R -p main -v 2 -g io -d 3000 >$R.out 2>&1 &
+P=$!
+check "main: vCPUs listed" wait_for 10 vcpus_listed $P 2
+D=$(vm_dirs $P)
+check_eq "main: sched_policy empty by default" \
+	"$(cat $D/sched_policy)" ""
+echo fifo >$D/sched_policy
+echo 10 >$D/sched_priority
+echo normal >$D/vcpus/1/sched_policy
+echo 5 >$D/vcpus/1/nice
+check "main: every vCPU ran" wait_for 60 test -f $R
+T0=$(ready_tids $R 0)
+T1=$(ready_tids $R 1)
+check_eq "main: vCPU 0 fifo 10 at its first guest entry" \
+	"$(first_sched $R 0)" "fifo 10 0"
+check_eq "main: vCPU 1 override at its first guest entry" \
+	"$(first_sched $R 1)" "normal 0 5"
+check_eq "main: vCPU 0 thread now" "$(kssched get $T0)" "fifo 10 0"
+check_eq "main: vCPU 1 thread now" "$(kssched get $T1)" "normal 0 5"
+check_eq "main: effective_sched_policy" \
+	"$(cat $D/vcpus/0/effective_sched_policy)" fifo
+check_eq "main: effective_sched_priority" \
+	"$(cat $D/vcpus/0/effective_sched_priority)" 10
+check_eq "main: effective_nice" "$(cat $D/vcpus/1/effective_nice)" 5
+check_eq "main: main thread untouched" "$(kssched get $P)" \
+	"normal 0 0"
 
 # Emulator threads (ksvmm's main thread), separately from the vCPUs.
 echo batch >$D/emulator_sched_policy
