@@ -14,8 +14,9 @@
  *
  * The RT guard is a kernel thread at the top RT priority. It watches the
  * CPU time of every vCPU that asks for fifo or rr, and one that spent its
- * runtime within the period is demoted to idle until the period ends, so
- * that the kernel threads of its CPU run. The guard never takes
+ * runtime within the period is demoted to idle for the rest of it, so that
+ * the kernel threads of its CPU run. It sleeps until the earliest moment
+ * any vCPU could spend its runtime (ks_guard_decide() says when). The guard never takes
  * ks_policy_mutex: a holder starved on a guarded CPU would starve the guard
  * too, mutexes having no priority inheritance. It only flips the vCPU's
  * DEMOTED bit and queues the vCPU's task work; the vCPU thread then
@@ -24,6 +25,7 @@
 #include <linux/cpu.h>
 #include <linux/hashtable.h>
 #include <linux/hrtimer.h>
+#include <linux/jiffies.h>
 #include <linux/kobject.h>
 #include <linux/kthread.h>
 #include <linux/pid.h>
@@ -478,12 +480,13 @@ out:
 	return err ? err : len;
 }
 
-/* Looks at one vCPU; returns the tick it needs, 0 for none. */
+/* Looks at one vCPU; returns when it needs another look, 0 for never. */
 static u64 ks_guard_vcpu(struct ks_vcpu *v, int runtime_us, u32 period_us)
 {
+	struct ks_guard_view in;
 	struct task_struct *task;
 	enum ks_guard_act act;
-	u64 tick;
+	u64 next;
 
 	if (!READ_ONCE(v->sched_rt)) {
 		/* Not RT (any more): nothing to restore, start afresh. */
@@ -491,14 +494,17 @@ static u64 ks_guard_vcpu(struct ks_vcpu *v, int runtime_us, u32 period_us)
 		clear_bit(KS_VCPU_DEMOTED, &v->flags);
 		return 0;
 	}
-	tick = runtime_us == KS_GUARD_OFF ? 0 : ks_guard_tick_ns(period_us);
 	/* Not running yet: keep looking, nothing wakes us when it starts. */
 	task = ks_vcpu_get_task(v);
 	if (!task)
-		return tick;
-	act = ks_guard_decide(&v->guard, ktime_get_ns(),
-			      READ_ONCE(task->se.sum_exec_runtime), runtime_us,
-			      period_us, test_bit(KS_VCPU_DEMOTED, &v->flags));
+		return runtime_us == KS_GUARD_OFF ? 0 :
+		       ks_guard_tick_ns(period_us);
+	in.now_ns = ktime_get_ns();
+	in.exec_ns = READ_ONCE(task->se.sum_exec_runtime);
+	/* A runnable thread's CPU time is accounted at the scheduler tick. */
+	in.unseen_ns = task_is_running(task) ? TICK_NSEC : 0;
+	in.demoted = test_bit(KS_VCPU_DEMOTED, &v->flags);
+	act = ks_guard_decide(&v->guard, &in, runtime_us, period_us, &next);
 	if (act == KS_GUARD_DEMOTE) {
 		set_bit(KS_VCPU_DEMOTED, &v->flags);
 		atomic_long_inc(&v->rt_demotions);
@@ -508,7 +514,13 @@ static u64 ks_guard_vcpu(struct ks_vcpu *v, int runtime_us, u32 period_us)
 	if (act != KS_GUARD_KEEP)
 		ks_vcpu_kick(v, task);
 	put_task_struct(task);
-	return tick;
+	return next;
+}
+
+/* The sooner of two delays, 0 meaning never. */
+static u64 ks_sooner(u64 a, u64 b)
+{
+	return a && (!b || a < b) ? a : b;
 }
 
 /* One look at every vCPU; returns when to look again (0: no need). */
@@ -516,7 +528,7 @@ static u64 ks_guard_pass(void)
 {
 	struct ks_vcpu **vcpus;
 	struct ks_vm **vms;
-	u64 tick = 0, t;
+	u64 tick = 0;
 	int i, j, n, nv;
 
 	n = ks_get_vms(&vms);
@@ -528,14 +540,12 @@ static u64 ks_guard_pass(void)
 
 		nv = ks_vm_get_vcpus(vms[i], &vcpus);
 		if (nv < 0) {
-			tick = NSEC_PER_MSEC;
+			tick = ks_sooner(tick, NSEC_PER_MSEC);
 			continue;
 		}
-		for (j = 0; j < nv; j++) {
-			t = ks_guard_vcpu(vcpus[j], runtime, period);
-			if (t && (!tick || t < tick))
-				tick = t;
-		}
+		for (j = 0; j < nv; j++)
+			tick = ks_sooner(tick, ks_guard_vcpu(vcpus[j], runtime,
+							     period));
 		ks_put_vcpus(vcpus, nv);
 	}
 	ks_put_vms(vms, n);

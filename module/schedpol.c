@@ -228,35 +228,70 @@ void ks_sched_unpack(u64 packed, struct ks_sched_attr *a)
 }
 
 /*
- * One step of the guard for a thread running fifo or rr: @exec_ns is its
- * CPU time now. Within each period of @period_us it may run @runtime_us;
- * beyond that it is demoted until the period ends. A window opens at the
- * first step and again once a period has passed, and a demoted thread is
- * restored then. KS_GUARD_OFF as @runtime_us restores and never demotes.
+ * One look of the guard at a thread running fifo or rr. Within each window
+ * of @period_us it may run @runtime_us. Once its CPU time in the window,
+ * counting what the scheduler has not accounted yet, reaches the runtime,
+ * it is demoted until the window ends, and for at least the period minus
+ * the runtime, so that the other threads of its CPU get their share even
+ * when the guard looked late. The next window opens at
+ * the restore, or once a period has passed without one. A runtime of the
+ * whole period never demotes; KS_GUARD_OFF restores and forgets the
+ * window.
+ *
+ * *@next_ns is set to when the guard must look again: the earliest the
+ * runtime can be reached (CPU time grows no faster than the clock), the
+ * window's end, or the restore; 0 when nothing can change until a setting
+ * does.
  */
-enum ks_guard_act ks_guard_decide(struct ks_guard_win *w, u64 now_ns,
-				  u64 exec_ns, s64 runtime_us, u32 period_us,
-				  bool demoted)
+enum ks_guard_act ks_guard_decide(struct ks_guard_win *w,
+				  const struct ks_guard_view *in,
+				  int runtime_us, u32 period_us, u64 *next_ns)
 {
+	u64 runtime = (u64)runtime_us * NSEC_PER_USEC;
+	u64 period = (u64)period_us * NSEC_PER_USEC;
+	enum ks_guard_act act = KS_GUARD_KEEP;
+	u64 used;
+
+	*next_ns = 0;
 	if (runtime_us == KS_GUARD_OFF) {
 		w->start_ns = 0;
-		return demoted ? KS_GUARD_RESTORE : KS_GUARD_KEEP;
+		return in->demoted ? KS_GUARD_RESTORE : KS_GUARD_KEEP;
 	}
-	if (!w->start_ns || now_ns - w->start_ns >= period_us * NSEC_PER_USEC) {
-		w->start_ns = now_ns;
-		w->exec_ns = exec_ns;
-		return demoted ? KS_GUARD_RESTORE : KS_GUARD_KEEP;
+	if (in->demoted) {
+		if (w->start_ns && in->now_ns < w->until_ns) {
+			*next_ns = w->until_ns - in->now_ns;
+			return KS_GUARD_KEEP;
+		}
+		act = KS_GUARD_RESTORE;
+		w->start_ns = 0;
 	}
-	if (!demoted && exec_ns - w->exec_ns > runtime_us * NSEC_PER_USEC)
+	/* Less CPU time than at the start: another thread runs the vCPU. */
+	if (!w->start_ns || in->now_ns - w->start_ns >= period ||
+	    in->exec_ns < w->exec_ns) {
+		w->start_ns = in->now_ns;
+		w->exec_ns = in->exec_ns;
+	}
+	if (runtime >= period)
+		return act;
+	/*
+	 * The unaccounted time counts at most half the runtime: a runtime
+	 * shorter than a scheduler tick must still let the thread run.
+	 */
+	used = in->exec_ns - w->exec_ns + min(in->unseen_ns, runtime / 2);
+	if (used >= runtime) {
+		w->until_ns = max(w->start_ns + period,
+				  in->now_ns + period - runtime);
+		*next_ns = w->until_ns - in->now_ns;
 		return KS_GUARD_DEMOTE;
-	return KS_GUARD_KEEP;
+	}
+	*next_ns = max(min(runtime - used, w->start_ns + period - in->now_ns),
+		       KS_GUARD_STEP_MIN_NS);
+	return act;
 }
 
 /*
- * How often the guard looks at a vCPU with this period: a twentieth of it,
- * so a thread overruns its runtime by at most 5% of the period (plus the
- * scheduler tick that updates its CPU time), and never more often than
- * every millisecond.
+ * How often the guard looks for the thread of an RT vCPU that has not run
+ * yet: a twentieth of the period, and at most every millisecond.
  */
 u64 ks_guard_tick_ns(u32 period_us)
 {

@@ -80,6 +80,15 @@ void ks_sched_unpack(u64 packed, struct ks_sched_attr *a);
 struct ks_guard_win {
 	u64 start_ns;		/* 0: no window open */
 	u64 exec_ns;		/* the thread's CPU time when it opened */
+	u64 until_ns;		/* demoted: the earliest restore */
+};
+
+/* What the guard sees of one fifo or rr vCPU thread at one look. */
+struct ks_guard_view {
+	u64 now_ns;
+	u64 exec_ns;		/* CPU time, as the scheduler last accounted it */
+	u64 unseen_ns;		/* CPU time it may have used since then */
+	bool demoted;
 };
 
 enum ks_guard_act {
@@ -99,9 +108,12 @@ enum ks_guard_act {
 #define KS_GUARD_RUNTIME_DEF_US	95000
 #define KS_GUARD_PERIOD_DEF_US	100000
 
-enum ks_guard_act ks_guard_decide(struct ks_guard_win *w, u64 now_ns,
-				  u64 exec_ns, s64 runtime_us, u32 period_us,
-				  bool demoted);
+/* The guard's shortest sleep, so that a look is never a busy loop. */
+#define KS_GUARD_STEP_MIN_NS	(100 * NSEC_PER_USEC)
+
+enum ks_guard_act ks_guard_decide(struct ks_guard_win *w,
+				  const struct ks_guard_view *in,
+				  int runtime_us, u32 period_us, u64 *next_ns);
 u64 ks_guard_tick_ns(u32 period_us);
 int ks_guard_check(int runtime_us, int period_us);
 

@@ -253,45 +253,55 @@ static void policy_kernel_names(struct kunit *test)
 
 #define MS	NSEC_PER_MSEC
 
-/* One step of a guard scenario, with what it must decide. */
+/* One look of a guard scenario, with what it must decide. */
 struct guard_step {
-	u64 now_ms, exec_ms;
+	u64 now_ms, exec_ms, unseen_ms;
 	enum ks_guard_act act;
+	u64 next_ms;
 };
 
 static void guard_run(struct kunit *test, int runtime_us, u32 period_us,
 		      const struct guard_step *steps, int n)
 {
 	struct ks_guard_win w = {};
-	bool demoted = false;
+	struct ks_guard_view in = {};
 	enum ks_guard_act act;
+	u64 next;
 	int i;
 
 	for (i = 0; i < n; i++) {
-		act = ks_guard_decide(&w, steps[i].now_ms * MS,
-				      steps[i].exec_ms * MS, runtime_us,
-				      period_us, demoted);
+		in.now_ns = steps[i].now_ms * MS;
+		in.exec_ns = steps[i].exec_ms * MS;
+		in.unseen_ns = steps[i].unseen_ms * MS;
+		act = ks_guard_decide(&w, &in, runtime_us, period_us, &next);
 		KUNIT_EXPECT_EQ_MSG(test, act, steps[i].act, "step %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, next, steps[i].next_ms * MS,
+				    "step %d", i);
 		if (act == KS_GUARD_DEMOTE)
-			demoted = true;
+			in.demoted = true;
 		else if (act == KS_GUARD_RESTORE)
-			demoted = false;
+			in.demoted = false;
 	}
 }
 
-/* 95 ms of every 100: a spinner is demoted, then restored each period. */
+/*
+ * 95 ms of every 100, a 4 ms tick: a spinner is demoted when its CPU time
+ * and a tick reach 95 ms, and restored when the period ends; the guard
+ * looks when the runtime could first be reached.
+ */
 static void guard_spinner(struct kunit *test)
 {
 	static const struct guard_step steps[] = {
-		{ 1000, 500, KS_GUARD_KEEP },		/* window opens */
-		{ 1050, 550, KS_GUARD_KEEP },
-		{ 1095, 595, KS_GUARD_KEEP },		/* exactly the runtime */
-		{ 1096, 596, KS_GUARD_DEMOTE },
-		{ 1099, 597, KS_GUARD_KEEP },		/* stays demoted */
-		{ 1100, 598, KS_GUARD_RESTORE },	/* next period */
-		{ 1150, 648, KS_GUARD_KEEP },
-		{ 1196, 694, KS_GUARD_DEMOTE },
-		{ 1300, 700, KS_GUARD_RESTORE },	/* a late look */
+		{ 1000, 500, 4, KS_GUARD_KEEP, 91 },	/* window opens */
+		{ 1091, 588, 4, KS_GUARD_KEEP, 3 },	/* accounted late */
+		{ 1094, 591, 4, KS_GUARD_DEMOTE, 6 },	/* 91 + 4 */
+		{ 1097, 592, 4, KS_GUARD_KEEP, 3 },	/* stays demoted */
+		{ 1100, 592, 4, KS_GUARD_RESTORE, 91 },	/* next window */
+		{ 1191, 683, 4, KS_GUARD_DEMOTE, 9 },
+		{ 1200, 684, 0, KS_GUARD_RESTORE, 95 },
+		/* Looked late: still the rest of the period demoted. */
+		{ 1298, 780, 4, KS_GUARD_DEMOTE, 5 },
+		{ 1303, 781, 4, KS_GUARD_RESTORE, 91 },
 	};
 
 	guard_run(test, 95000, 100000, steps, ARRAY_SIZE(steps));
@@ -301,30 +311,75 @@ static void guard_spinner(struct kunit *test)
 static void guard_halter(struct kunit *test)
 {
 	static const struct guard_step steps[] = {
-		{ 10, 0, KS_GUARD_KEEP },
-		{ 60, 20, KS_GUARD_KEEP },
-		{ 109, 40, KS_GUARD_KEEP },
-		{ 110, 41, KS_GUARD_KEEP },		/* new window */
-		{ 209, 130, KS_GUARD_KEEP },		/* 89 ms of 95 */
+		{ 10, 0, 0, KS_GUARD_KEEP, 95 },
+		{ 60, 20, 0, KS_GUARD_KEEP, 50 },	/* window ends first */
+		{ 110, 41, 4, KS_GUARD_KEEP, 91 },	/* new window */
+		{ 201, 130, 0, KS_GUARD_KEEP, 6 },	/* 89 ms of 95 */
+		{ 207, 130, 0, KS_GUARD_KEEP, 3 },	/* window ends first */
+		{ 210, 130, 0, KS_GUARD_KEEP, 95 },	/* new window */
+		{ 220, 3, 0, KS_GUARD_KEEP, 95 },	/* a new thread */
 	};
 
 	guard_run(test, 95000, 100000, steps, ARRAY_SIZE(steps));
 }
 
+/*
+ * A runtime shorter than a tick: the unaccounted tick counts for half of
+ * it, so the thread still runs; looks are never closer than 100 us.
+ */
+static void guard_short_runtime(struct kunit *test)
+{
+	struct ks_guard_win w = {};
+	struct ks_guard_view in = { .now_ns = 10 * MS, .unseen_ns = 4 * MS };
+	u64 next;
+
+	KUNIT_EXPECT_EQ(test, ks_guard_decide(&w, &in, 1000, 10000, &next),
+			KS_GUARD_KEEP);
+	KUNIT_EXPECT_EQ(test, next, MS / 2);
+	in.now_ns += 100 * NSEC_PER_USEC;
+	in.exec_ns = 499 * NSEC_PER_USEC;
+	KUNIT_EXPECT_EQ(test, ks_guard_decide(&w, &in, 1000, 10000, &next),
+			KS_GUARD_KEEP);
+	KUNIT_EXPECT_EQ(test, next, KS_GUARD_STEP_MIN_NS);
+	in.exec_ns = 500 * NSEC_PER_USEC;
+	KUNIT_EXPECT_EQ(test, ks_guard_decide(&w, &in, 1000, 10000, &next),
+			KS_GUARD_DEMOTE);
+}
+
+/* The whole period as runtime never demotes, and needs no look. */
+static void guard_whole_period(struct kunit *test)
+{
+	static const struct guard_step steps[] = {
+		{ 10, 0, 4, KS_GUARD_KEEP, 0 },
+		{ 200, 190, 4, KS_GUARD_KEEP, 0 },
+	};
+
+	guard_run(test, 100000, 100000, steps, ARRAY_SIZE(steps));
+}
+
 static void guard_off(struct kunit *test)
 {
 	struct ks_guard_win w = {};
+	struct ks_guard_view in = { .now_ns = 5 * MS };
+	u64 next;
 
-	KUNIT_EXPECT_EQ(test, ks_guard_decide(&w, 5 * MS, 0, 1000, 10000,
-					      false), KS_GUARD_KEEP);
-	KUNIT_EXPECT_EQ(test, ks_guard_decide(&w, 7 * MS, 3 * MS, 1000, 10000,
-					      false), KS_GUARD_DEMOTE);
+	KUNIT_EXPECT_EQ(test, ks_guard_decide(&w, &in, 1000, 10000, &next),
+			KS_GUARD_KEEP);
+	in.now_ns = 7 * MS;
+	in.exec_ns = 3 * MS;
+	KUNIT_EXPECT_EQ(test, ks_guard_decide(&w, &in, 1000, 10000, &next),
+			KS_GUARD_DEMOTE);
 	/* Turned off while demoted: restored at once, window forgotten. */
-	KUNIT_EXPECT_EQ(test, ks_guard_decide(&w, 8 * MS, 4 * MS, KS_GUARD_OFF,
-					      10000, true), KS_GUARD_RESTORE);
+	in.now_ns = 8 * MS;
+	in.demoted = true;
+	KUNIT_EXPECT_EQ(test, ks_guard_decide(&w, &in, KS_GUARD_OFF, 10000,
+					      &next), KS_GUARD_RESTORE);
 	KUNIT_EXPECT_EQ(test, w.start_ns, 0);
-	KUNIT_EXPECT_EQ(test, ks_guard_decide(&w, 9 * MS, 9 * MS, KS_GUARD_OFF,
-					      10000, false), KS_GUARD_KEEP);
+	KUNIT_EXPECT_EQ(test, next, 0);
+	in.demoted = false;
+	in.exec_ns = 9 * MS;
+	KUNIT_EXPECT_EQ(test, ks_guard_decide(&w, &in, KS_GUARD_OFF, 10000,
+					      &next), KS_GUARD_KEEP);
 }
 
 static void guard_budget(struct kunit *test)
@@ -353,6 +408,8 @@ static struct kunit_case schedpol_cases[] = {
 	KUNIT_CASE(policy_kernel_names),
 	KUNIT_CASE(guard_spinner),
 	KUNIT_CASE(guard_halter),
+	KUNIT_CASE(guard_short_runtime),
+	KUNIT_CASE(guard_whole_period),
 	KUNIT_CASE(guard_off),
 	KUNIT_CASE(guard_budget),
 	{}
