@@ -209,8 +209,8 @@ static void ks_guard_wake(void)
 void ks_sched_vcpu_sync(struct ks_vcpu *v, struct task_struct *task,
 			bool count)
 {
-	struct ks_sched_attr want, have;
-	bool rt, was_rt;
+	struct ks_sched_attr want, have, last;
+	bool rt, was_rt, drift = false;
 	u64 packed;
 
 	lockdep_assert_held(&ks_policy_mutex);
@@ -225,8 +225,13 @@ void ks_sched_vcpu_sync(struct ks_vcpu *v, struct task_struct *task,
 		ks_guard_wake();
 	if (!task)
 		return;
-	if (ks_sched_thread_apply(task, &want) && count &&
-	    packed == v->sched_applied)
+	/* Drift: the thread lost what kvmsched last gave it. */
+	if (count && v->sched_applied) {
+		ks_sched_unpack(v->sched_applied, &have);
+		ks_task_sched(task, &last);
+		drift = !ks_sched_matches(&have, &last);
+	}
+	if (ks_sched_thread_apply(task, &want) && drift)
 		atomic_long_inc(&v->sched_repairs);
 	v->sched_applied = packed;
 	/*
@@ -480,12 +485,20 @@ out:
 	return err ? err : len;
 }
 
+/* The sooner of two delays, 0 meaning never. */
+static u64 ks_sooner(u64 a, u64 b)
+{
+	return a && (!b || a < b) ? a : b;
+}
+
 /* Looks at one vCPU; returns when it needs another look, 0 for never. */
 static u64 ks_guard_vcpu(struct ks_vcpu *v, int runtime_us, u32 period_us)
 {
 	struct ks_guard_view in;
 	struct task_struct *task;
 	enum ks_guard_act act;
+	unsigned int policy;
+	bool late;
 	u64 next;
 
 	if (!READ_ONCE(v->sched_rt)) {
@@ -511,16 +524,19 @@ static u64 ks_guard_vcpu(struct ks_vcpu *v, int runtime_us, u32 period_us)
 	} else if (act == KS_GUARD_RESTORE) {
 		clear_bit(KS_VCPU_DEMOTED, &v->flags);
 	}
-	if (act != KS_GUARD_KEEP)
+	/*
+	 * A demoted thread still running RT has not done its repair yet:
+	 * queue it again (a no-op if it is queued) and look again soon.
+	 */
+	policy = READ_ONCE(task->policy);
+	late = act == KS_GUARD_KEEP && in.demoted &&
+	       (policy == SCHED_FIFO || policy == SCHED_RR);
+	if (late)
+		next = ks_sooner(NSEC_PER_MSEC, next);
+	if (act != KS_GUARD_KEEP || late)
 		ks_vcpu_kick(v, task);
 	put_task_struct(task);
 	return next;
-}
-
-/* The sooner of two delays, 0 meaning never. */
-static u64 ks_sooner(u64 a, u64 b)
-{
-	return a && (!b || a < b) ? a : b;
 }
 
 /* One look at every vCPU; returns when to look again (0: no need). */
