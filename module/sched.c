@@ -16,10 +16,10 @@
  * CPU time of every vCPU that asks for fifo or rr, and one that spent its
  * runtime within the period is demoted to idle for the rest of it, so that
  * the kernel threads of its CPU run. It sleeps until the earliest moment
- * any vCPU could spend its runtime (ks_guard_decide() says when). The guard never takes
- * ks_policy_mutex: a holder starved on a guarded CPU would starve the guard
- * too, mutexes having no priority inheritance. It only flips the vCPU's
- * DEMOTED bit and queues the vCPU's task work; the vCPU thread then
+ * any vCPU could spend its runtime (ks_guard_decide() says when). It never
+ * takes ks_policy_mutex: a holder starved on a guarded CPU would starve the
+ * guard too, mutexes having no priority inheritance. It only flips the
+ * vCPU's DEMOTED bit and queues the vCPU's task work; the vCPU thread then
  * demotes or restores itself like any other repair.
  */
 #include <linux/cpu.h>
@@ -227,9 +227,9 @@ void ks_sched_vcpu_sync(struct ks_vcpu *v, struct task_struct *task,
 		return;
 	/* Drift: the thread lost what kvmsched last gave it. */
 	if (count && v->sched_applied) {
-		ks_sched_unpack(v->sched_applied, &have);
-		ks_task_sched(task, &last);
-		drift = !ks_sched_matches(&have, &last);
+		ks_sched_unpack(v->sched_applied, &last);
+		ks_task_sched(task, &have);
+		drift = !ks_sched_matches(&last, &have);
 	}
 	if (ks_sched_thread_apply(task, &want) && drift)
 		atomic_long_inc(&v->sched_repairs);

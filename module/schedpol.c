@@ -233,10 +233,9 @@ void ks_sched_unpack(u64 packed, struct ks_sched_attr *a)
  * counting what the scheduler has not accounted yet, reaches the runtime,
  * it is demoted until the window ends, and for at least the period minus
  * the runtime, so that the other threads of its CPU get their share even
- * when the guard looked late. The next window opens at
- * the restore, or once a period has passed without one. A runtime of the
- * whole period never demotes; KS_GUARD_OFF restores and forgets the
- * window.
+ * when the guard looked late. The next window opens at the restore, or
+ * once a period has passed without one. A runtime of the whole period
+ * never demotes; KS_GUARD_OFF restores and forgets the window.
  *
  * *@next_ns is set to when the guard must look again: the earliest the
  * runtime can be reached (CPU time grows no faster than the clock), the

@@ -50,12 +50,10 @@ ks_load
 vm() {
 	local name=$1 guest=$2 kv
 	shift 2
-	rm -f /tmp/$name.ready
-	ksvmm -r /tmp/$name.ready -p main -v 1 -g "$guest" -d 1000 \
-		>/tmp/$name.out 2>&1 &
-	VM_PID=$!
+	start_vmm_early /tmp/$name.ready 1 -p main -v 1 -g "$guest" -d 1000 ||
+		nok "$B: $name listed"
+	VM_PID=$VMM_PID
 	PIDS="$PIDS $VM_PID"
-	wait_for 10 vcpus_listed $VM_PID 1 || nok "$B: $name listed"
 	VM_DIR=$(vm_dirs $VM_PID)
 	echo 3 >$VM_DIR/cpus
 	for kv in "$@"; do
@@ -108,7 +106,7 @@ latency() {
 	wait $VM_PID
 	cleanup
 	awk '/wake_n/ { for (i = 1; i < NF; i++) v[$i] = $(i + 1)
-		print v["wake_n"], v["wake_p50_us"], v["wake_p99_us"], v["wake_max_us"] }' /tmp/lat.out
+		print v["wake_n"], v["wake_p50_us"], v["wake_p99_us"], v["wake_max_us"] }' /tmp/lat.ready.out
 }
 
 say "(b) wake-up latency, hog on the vCPU's CPU | samples | p50 us | p99 us | max us"

@@ -17,10 +17,9 @@ ALL=$(cpus_allowed $$)
 
 # Main pattern (Firecracker-like): vCPU fds exist 4 s before any thread runs.
 R=/tmp/aff.ready
-rm -f $R
-ksvmm -r $R -p main -v 2 -g io -d 4000 >$R.out 2>&1 &
-P=$!
-check "main: vCPUs listed before they run" wait_for 10 vcpus_listed $P 2
+check "main: vCPUs listed before they run" \
+	start_vmm_early $R 2 -p main -v 2 -g io -d 4000
+P=$VMM_PID
 D=$(vm_dirs $P)
 check_eq "main: cpus empty by default" "$(cat $D/cpus)" ""
 check_eq "main: placement free by default" "$(cat $D/vcpus/0/placement)" free

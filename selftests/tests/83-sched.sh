@@ -44,10 +44,8 @@ echo vmm >$KS/rules/remove
 
 # The main pattern (Firecracker-like): vCPUs exist 3 s before they run.
 R=/tmp/sched-main.ready
-rm -f $R
-ksvmm -r $R -p main -v 2 -g io -d 3000 >$R.out 2>&1 &
-P=$!
-check "main: vCPUs listed" wait_for 10 vcpus_listed $P 2
+check "main: vCPUs listed" start_vmm_early $R 2 -p main -v 2 -g io -d 3000
+P=$VMM_PID
 D=$(vm_dirs $P)
 check_eq "main: sched_policy empty by default" \
 	"$(cat $D/sched_policy)" ""
@@ -179,10 +177,9 @@ wait "$QEMU_PID"
 ks_load
 if [ "$(nproc)" -ge 4 ]; then
 	R=/tmp/sched-guard.ready
-	rm -f $R
-	ksvmm -r $R -p main -v 1 -g spin -d 2000 >$R.out 2>&1 &
-	P=$!
-	check "guard: vCPU listed" wait_for 10 vcpus_listed $P 1
+	check "guard: vCPU listed" \
+		start_vmm_early $R 1 -p main -v 1 -g spin -d 2000
+	P=$VMM_PID
 	D=$(vm_dirs $P)
 	echo 3 >$D/cpus
 	echo 20000 >$D/rt_guard_runtime_us

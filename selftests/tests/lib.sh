@@ -54,6 +54,18 @@ start_vmm() {
 	wait_for 60 test -f "$ready"
 }
 
+# start_vmm_early READY N ARGS...: starts ksvmm in the background, sets
+# VMM_PID, and waits until N vCPU dirs are listed, before they run when ARGS
+# delay the guest (-p main -d MS).
+start_vmm_early() {
+	local ready=$1 n=$2
+	shift 2
+	rm -f "$ready"
+	ksvmm -r "$ready" "$@" >"$ready.out" 2>&1 &
+	VMM_PID=$!
+	wait_for 10 vcpus_listed $VMM_PID "$n"
+}
+
 # stop_vmm PID: SIGTERM, then the exit status of ksvmm (0: every vCPU ran,
 # no KVM error).
 stop_vmm() {
