@@ -81,6 +81,7 @@ struct ks_vcpu {
 	u64 sched_want;			/* packed attr for its thread; hooks read it */
 	u64 sched_applied;		/* sched_want when last applied */
 	bool sched_rt;			/* asks for fifo or rr; the guard reads it */
+	u64 rt_since_ns;		/* local_clock() when we last made it RT */
 	struct ks_guard_win guard;	/* the guard thread's alone */
 	atomic_long_t sched_repairs;
 	atomic_long_t rt_demotions;

@@ -30,6 +30,7 @@
 #include <linux/kthread.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/isolation.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -210,7 +211,7 @@ void ks_sched_vcpu_sync(struct ks_vcpu *v, struct task_struct *task,
 			bool count)
 {
 	struct ks_sched_attr want, have, last;
-	bool rt, was_rt, drift = false;
+	bool rt, was_rt, thread_rt, drift = false;
 	u64 packed;
 
 	lockdep_assert_held(&ks_policy_mutex);
@@ -225,21 +226,25 @@ void ks_sched_vcpu_sync(struct ks_vcpu *v, struct task_struct *task,
 		ks_guard_wake();
 	if (!task)
 		return;
+	ks_task_sched(task, &have);
+	thread_rt = ks_policy_rt(have.policy);
 	/* Drift: the thread lost what kvmsched last gave it. */
 	if (count && v->sched_applied) {
 		ks_sched_unpack(v->sched_applied, &last);
-		ks_task_sched(task, &have);
 		drift = !ks_sched_matches(&last, &have);
 	}
 	if (ks_sched_thread_apply(task, &want) && drift)
 		atomic_long_inc(&v->sched_repairs);
 	v->sched_applied = packed;
+	ks_task_sched(task, &have);
+	/* The guard's streak of this thread starts no earlier than here. */
+	if (ks_policy_rt(have.policy) && !thread_rt)
+		WRITE_ONCE(v->rt_since_ns, local_clock());
 	/*
 	 * A target the thread cannot take (a deadline thread, a refused
 	 * change) would make every guest entry fail: the hook stops asking,
 	 * and the periodic pass tries again.
 	 */
-	ks_task_sched(task, &have);
 	if (packed && !ks_sched_matches(&want, &have))
 		WRITE_ONCE(v->sched_want, 0);
 }
@@ -491,6 +496,40 @@ static u64 ks_sooner(u64 a, u64 b)
 	return a && (!b || a < b) ? a : b;
 }
 
+/*
+ * How long @task, @v's thread, has been on its CPU as fifo or rr without a
+ * break: since it last got the CPU, or since kvmsched last made it RT,
+ * whichever is later. 0 if it is not on a CPU, or if the kernel keeps no
+ * sched_info to tell.
+ */
+static u64 ks_guard_streak(struct ks_vcpu *v, struct task_struct *task)
+{
+#ifdef CONFIG_SCHED_INFO
+	unsigned long long since;
+	unsigned int policy;
+	u64 now;
+
+	policy = READ_ONCE(task->policy);
+	if (policy != SCHED_FIFO && policy != SCHED_RR)
+		return 0;
+	since = READ_ONCE(task->sched_info.last_arrival);
+	/* The arrival, then on_cpu, then the arrival again: in that order. */
+	smp_rmb();
+	if (!READ_ONCE(task->on_cpu))
+		return 0;
+	/* Pairs with the one above: a switch between changes the arrival. */
+	smp_rmb();
+	if (READ_ONCE(task->sched_info.last_arrival) != since)
+		return 0;
+	/* Both in the sched_clock of the thread's CPU, as its runqueue's. */
+	since = max_t(u64, since, READ_ONCE(v->rt_since_ns));
+	now = cpu_clock(task_cpu(task));
+	return now > since ? now - since : 0;
+#else
+	return 0;
+#endif
+}
+
 /* Looks at one vCPU; returns when it needs another look, 0 for never. */
 static u64 ks_guard_vcpu(struct ks_vcpu *v, int runtime_us, u32 period_us)
 {
@@ -516,6 +555,7 @@ static u64 ks_guard_vcpu(struct ks_vcpu *v, int runtime_us, u32 period_us)
 	in.exec_ns = READ_ONCE(task->se.sum_exec_runtime);
 	/* A runnable thread's CPU time is accounted at the scheduler tick. */
 	in.unseen_ns = task_is_running(task) ? TICK_NSEC : 0;
+	in.streak_ns = ks_guard_streak(v, task);
 	in.demoted = test_bit(KS_VCPU_DEMOTED, &v->flags);
 	act = ks_guard_decide(&v->guard, &in, runtime_us, period_us, &next);
 	if (act == KS_GUARD_DEMOTE) {

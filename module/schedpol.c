@@ -233,9 +233,12 @@ void ks_sched_unpack(u64 packed, struct ks_sched_attr *a)
  * counting what the scheduler has not accounted yet, reaches the runtime,
  * it is demoted until the window ends, and for at least the period minus
  * the runtime, so that the other threads of its CPU get their share even
- * when the guard looked late. The next window opens at the restore, or
- * once a period has passed without one. A runtime of the whole period
- * never demotes; KS_GUARD_OFF restores and forgets the window.
+ * when the guard looked late. It is also demoted, for the period minus
+ * the runtime, once it has run for the runtime without a break, whatever
+ * the windows: a thread that starts spinning late in one window must not
+ * run on through the whole next one. The next window opens at the
+ * restore, or when a period ends without one. A runtime of the whole
+ * period never demotes; KS_GUARD_OFF restores and forgets the window.
  *
  * *@next_ns is set to when the guard must look again: the earliest the
  * runtime can be reached (CPU time grows no faster than the clock), the
@@ -249,7 +252,7 @@ enum ks_guard_act ks_guard_decide(struct ks_guard_win *w,
 	u64 runtime = (u64)runtime_us * NSEC_PER_USEC;
 	u64 period = (u64)period_us * NSEC_PER_USEC;
 	enum ks_guard_act act = KS_GUARD_KEEP;
-	u64 used;
+	u64 unseen, used, late;
 
 	*next_ns = 0;
 	if (runtime_us == KS_GUARD_OFF) {
@@ -265,8 +268,7 @@ enum ks_guard_act ks_guard_decide(struct ks_guard_win *w,
 		w->start_ns = 0;
 	}
 	/* Less CPU time than at the start: another thread runs the vCPU. */
-	if (!w->start_ns || in->now_ns - w->start_ns >= period ||
-	    in->exec_ns < w->exec_ns) {
+	if (!w->start_ns || in->exec_ns < w->exec_ns) {
 		w->start_ns = in->now_ns;
 		w->exec_ns = in->exec_ns;
 	}
@@ -276,14 +278,36 @@ enum ks_guard_act ks_guard_decide(struct ks_guard_win *w,
 	 * The unaccounted time counts at most half the runtime: a runtime
 	 * shorter than a scheduler tick must still let the thread run.
 	 */
-	used = in->exec_ns - w->exec_ns + min(in->unseen_ns, runtime / 2);
+	unseen = min(in->unseen_ns, runtime / 2);
+	used = in->exec_ns - w->exec_ns + unseen;
+	if (in->now_ns - w->start_ns >= period) {
+		/*
+		 * A look after the window's end: at most @late of what the
+		 * thread used ran past it. If the rest still reaches the
+		 * runtime, the window is over budget, else the next opens,
+		 * charged with what may have run since the end.
+		 */
+		late = in->now_ns - w->start_ns - period;
+		if (used - min(used, late) < runtime) {
+			w->exec_ns = in->exec_ns -
+				     min(in->exec_ns - w->exec_ns, late);
+			w->start_ns = in->now_ns;
+			used = in->exec_ns - w->exec_ns + unseen;
+		}
+	}
 	if (used >= runtime) {
 		w->until_ns = max(w->start_ns + period,
 				  in->now_ns + period - runtime);
 		*next_ns = w->until_ns - in->now_ns;
 		return KS_GUARD_DEMOTE;
 	}
-	*next_ns = max(min(runtime - used, w->start_ns + period - in->now_ns),
+	if (in->streak_ns >= runtime) {
+		w->until_ns = in->now_ns + period - runtime;
+		*next_ns = period - runtime;
+		return KS_GUARD_DEMOTE;
+	}
+	*next_ns = max(min(runtime - max(used, in->streak_ns),
+			   w->start_ns + period - in->now_ns),
 		       KS_GUARD_STEP_MIN_NS);
 	return act;
 }

@@ -88,6 +88,7 @@ struct ks_guard_view {
 	u64 now_ns;
 	u64 exec_ns;		/* CPU time, as the scheduler last accounted it */
 	u64 unseen_ns;		/* CPU time it may have used since then */
+	u64 streak_ns;		/* on its CPU as fifo or rr without a break */
 	bool demoted;
 };
 

@@ -258,6 +258,7 @@ struct guard_step {
 	u64 now_ms, exec_ms, unseen_ms;
 	enum ks_guard_act act;
 	u64 next_ms;
+	u64 streak_ms;
 };
 
 static void guard_run(struct kunit *test, int runtime_us, u32 period_us,
@@ -273,6 +274,7 @@ static void guard_run(struct kunit *test, int runtime_us, u32 period_us,
 		in.now_ns = steps[i].now_ms * MS;
 		in.exec_ns = steps[i].exec_ms * MS;
 		in.unseen_ns = steps[i].unseen_ms * MS;
+		in.streak_ns = steps[i].streak_ms * MS;
 		act = ks_guard_decide(&w, &in, runtime_us, period_us, &next);
 		KUNIT_EXPECT_EQ_MSG(test, act, steps[i].act, "step %d", i);
 		KUNIT_EXPECT_EQ_MSG(test, next, steps[i].next_ms * MS,
@@ -302,6 +304,41 @@ static void guard_spinner(struct kunit *test)
 		/* Looked late: still the rest of the period demoted. */
 		{ 1298, 780, 4, KS_GUARD_DEMOTE, 5 },
 		{ 1303, 781, 4, KS_GUARD_RESTORE, 91 },
+	};
+
+	guard_run(test, 95000, 100000, steps, ARRAY_SIZE(steps));
+}
+
+/*
+ * The guard looked 5 ms after the window's end: the spinner ran 104 ms of
+ * the window, which the look must not forgive by opening the next one.
+ */
+static void guard_late_look(struct kunit *test)
+{
+	static const struct guard_step steps[] = {
+		{ 1000, 500, 4, KS_GUARD_KEEP, 91 },
+		{ 1105, 605, 4, KS_GUARD_DEMOTE, 5 },
+		{ 1110, 606, 0, KS_GUARD_RESTORE, 95 },
+		/* 70 of 100, looked 20 ms late: 20 ms charged to the next. */
+		{ 1230, 696, 0, KS_GUARD_KEEP, 75 },
+		{ 1305, 771, 4, KS_GUARD_DEMOTE, 25 },
+	};
+
+	guard_run(test, 95000, 100000, steps, ARRAY_SIZE(steps));
+}
+
+/*
+ * A vCPU that starts spinning late in a window: its run without a break
+ * reaches the runtime well before the next window's budget does.
+ */
+static void guard_streak(struct kunit *test)
+{
+	static const struct guard_step steps[] = {
+		{ 1000, 500, 0, KS_GUARD_KEEP, 95 },
+		{ 1095, 535, 4, KS_GUARD_KEEP, 5, 35 },		/* from 1060 */
+		{ 1100, 540, 4, KS_GUARD_KEEP, 55, 40 },	/* streak first */
+		{ 1155, 595, 4, KS_GUARD_DEMOTE, 5, 95 },
+		{ 1160, 596, 0, KS_GUARD_RESTORE, 95 },
 	};
 
 	guard_run(test, 95000, 100000, steps, ARRAY_SIZE(steps));
@@ -408,6 +445,8 @@ static struct kunit_case schedpol_cases[] = {
 	KUNIT_CASE(policy_kernel_names),
 	KUNIT_CASE(guard_spinner),
 	KUNIT_CASE(guard_halter),
+	KUNIT_CASE(guard_late_look),
+	KUNIT_CASE(guard_streak),
 	KUNIT_CASE(guard_short_runtime),
 	KUNIT_CASE(guard_whole_period),
 	KUNIT_CASE(guard_off),
