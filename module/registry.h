@@ -83,6 +83,9 @@ struct ks_vcpu {
 	bool sched_rt;			/* asks for fifo or rr; the guard reads it */
 	u64 rt_since_ns;		/* local_clock() when we last made it RT */
 	struct ks_guard_win guard;	/* the guard thread's alone */
+	u64 streak_start_ns;		/* the guard's: its run's start, 0: none */
+	unsigned long streak_nvcsw;	/* the guard's: nvcsw at that start */
+	struct pid *streak_pid;		/* the guard's: whose; compared only */
 	atomic_long_t sched_repairs;
 	atomic_long_t rt_demotions;
 };

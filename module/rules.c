@@ -16,6 +16,7 @@
 #include <linux/wait_bit.h>
 
 #include "affinity.h"
+#include "features.h"
 #include "registry.h"
 #include "rulematch.h"
 #include "rules.h"
@@ -31,6 +32,7 @@ struct ks_rule {
 	char *arg;			/* the match argument, as written */
 	struct ks_mask *cpus, *emulator_cpus;
 	struct ks_sched_cfg sched;	/* given to the VM's own settings */
+	struct ks_sched_cfg emulator_sched;	/* given to the VM's emulator_* */
 	atomic_long_t matched;
 };
 
@@ -130,6 +132,7 @@ bool ks_rules_apply(struct ks_vm *vm)
 	struct ks_mask *cpus, *emu;
 	struct ks_rule *r, *win = NULL;
 	struct task_struct *task;
+	char what[80];
 
 	lockdep_assert_held(&ks_policy_mutex);
 	task = get_pid_task(vm->tgid, PIDTYPE_TGID);
@@ -166,6 +169,12 @@ bool ks_rules_apply(struct ks_vm *vm)
 		vm->emulator_cpus = emu;
 	}
 	ks_sched_cfg_merge(&vm->sched, &win->sched);
+	ks_sched_cfg_merge(&vm->emulator_sched, &win->emulator_sched);
+	if (ks_policy_rt(win->sched.policy)) {
+		snprintf(what, sizeof(what), "rules/%s for VM %s", win->name,
+			 kobject_name(&vm->kobj));
+		ks_sched_warn_rt(vm, NULL, what);
+	}
 	strscpy(vm->rule, win->name, sizeof(vm->rule));
 	atomic_long_inc(&win->matched);
 	return true;
@@ -312,21 +321,31 @@ static ssize_t emulator_cpus_store(struct kobject *kobj,
 				  len);
 }
 
-/* A scheduling file of a rule; which one is in @field. */
+/* A scheduling file of a rule: @field of its vCPU or emulator settings. */
 struct ks_rule_sched_attr {
 	struct kobj_attribute kattr;
 	enum ks_sched_field field;
+	bool emulator;
 };
 
-static enum ks_sched_field to_field(struct kobj_attribute *attr)
+static const struct ks_rule_sched_attr *to_sched_attr(struct kobj_attribute *a)
 {
-	return container_of(attr, struct ks_rule_sched_attr, kattr)->field;
+	return container_of(a, struct ks_rule_sched_attr, kattr);
+}
+
+static struct ks_sched_cfg *ks_rule_cfg(struct kobject *kobj,
+					struct kobj_attribute *attr)
+{
+	struct ks_rule *r = to_rule(kobj);
+
+	return to_sched_attr(attr)->emulator ? &r->emulator_sched : &r->sched;
 }
 
 static ssize_t rule_sched_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
-	return ks_sched_cfg_show(&to_rule(kobj)->sched, to_field(attr), buf);
+	return ks_sched_cfg_show(ks_rule_cfg(kobj, attr),
+				 to_sched_attr(attr)->field, buf);
 }
 
 static ssize_t rule_sched_store(struct kobject *kobj,
@@ -339,21 +358,31 @@ static ssize_t rule_sched_store(struct kobject *kobj,
 
 	snprintf(what, sizeof(what), "rules/%s/%s", r->name, attr->attr.name);
 	mutex_lock(&ks_policy_mutex);
-	err = ks_sched_cfg_store(&r->sched, to_field(attr), buf, what);
+	err = ks_sched_cfg_store(ks_rule_cfg(kobj, attr),
+				 to_sched_attr(attr)->field, buf, what);
 	mutex_unlock(&ks_policy_mutex);
 	return err ? err : len;
 }
 
-#define KS_RULE_SCHED(_var, _name, _field)				\
+#define KS_RULE_SCHED(_var, _name, _field, _emulator)			\
 	static struct ks_rule_sched_attr _var = {			\
 		.kattr = __ATTR(_name, 0600, rule_sched_show,		\
 				rule_sched_store),			\
 		.field = _field,					\
+		.emulator = _emulator,					\
 	}
 
-KS_RULE_SCHED(ks_rule_policy_attr, sched_policy, KS_SF_POLICY);
-KS_RULE_SCHED(ks_rule_prio_attr, sched_priority, KS_SF_PRIORITY);
-KS_RULE_SCHED(ks_rule_nice_attr, nice, KS_SF_NICE);
+KS_RULE_SCHED(ks_rule_policy_attr, sched_policy, KS_SF_POLICY, false);
+KS_RULE_SCHED(ks_rule_prio_attr, sched_priority, KS_SF_PRIORITY, false);
+KS_RULE_SCHED(ks_rule_nice_attr, nice, KS_SF_NICE, false);
+#ifdef KS_HAVE_CUSTOM_SLICE
+KS_RULE_SCHED(ks_rule_slice_attr, slice_us, KS_SF_SLICE, false);
+#endif
+KS_RULE_SCHED(ks_rule_emu_policy_attr, emulator_sched_policy, KS_SF_POLICY,
+	      true);
+KS_RULE_SCHED(ks_rule_emu_prio_attr, emulator_sched_priority, KS_SF_PRIORITY,
+	      true);
+KS_RULE_SCHED(ks_rule_emu_nice_attr, emulator_nice, KS_SF_NICE, true);
 
 static ssize_t matched_vms_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
@@ -374,6 +403,12 @@ static struct attribute *ks_rule_attrs[] = {
 	&ks_rule_policy_attr.kattr.attr,
 	&ks_rule_prio_attr.kattr.attr,
 	&ks_rule_nice_attr.kattr.attr,
+#ifdef KS_HAVE_CUSTOM_SLICE
+	&ks_rule_slice_attr.kattr.attr,
+#endif
+	&ks_rule_emu_policy_attr.kattr.attr,
+	&ks_rule_emu_prio_attr.kattr.attr,
+	&ks_rule_emu_nice_attr.kattr.attr,
 	&ks_matched_attr.attr,
 	NULL,
 };

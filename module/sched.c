@@ -99,12 +99,20 @@ static int ks_sched_set(struct task_struct *p, const struct ks_sched_attr *a)
 		.sched_flags = p->sched_reset_on_fork ?
 			       SCHED_FLAG_RESET_ON_FORK : 0,
 	};
+	int err;
 
 #ifdef KS_HAVE_CUSTOM_SLICE
 	/* For normal, batch and idle, 6.12+ takes a custom slice here. */
 	attr.sched_runtime = (u64)a->slice_us * NSEC_PER_USEC;
 #endif
-	return sched_setattr_nocheck(p, &attr);
+	/*
+	 * sched_setattr() leaves an RT thread's nice as it was; it shows in
+	 * ps, and is the weight the thread has again if it leaves RT.
+	 */
+	err = sched_setattr_nocheck(p, &attr);
+	if (!err && ks_policy_rt(a->policy))
+		set_user_nice(p, a->nice);
+	return err;
 }
 
 static struct ks_sched_touched *ks_sched_find(struct pid *pid)
@@ -211,7 +219,7 @@ void ks_sched_vcpu_sync(struct ks_vcpu *v, struct task_struct *task,
 			bool count)
 {
 	struct ks_sched_attr want, have, last;
-	bool rt, was_rt, thread_rt, drift = false;
+	bool rt, was_rt, drift = false;
 	u64 packed;
 
 	lockdep_assert_held(&ks_policy_mutex);
@@ -227,7 +235,12 @@ void ks_sched_vcpu_sync(struct ks_vcpu *v, struct task_struct *task,
 	if (!task)
 		return;
 	ks_task_sched(task, &have);
-	thread_rt = ks_policy_rt(have.policy);
+	/* The guard's streak of this thread starts no earlier than here. */
+	if (ks_policy_rt(want.policy) && !ks_policy_rt(have.policy)) {
+		WRITE_ONCE(v->rt_since_ns, local_clock());
+		/* Before the thread turns RT: the guard reads its policy first. */
+		smp_wmb();
+	}
 	/* Drift: the thread lost what kvmsched last gave it. */
 	if (count && v->sched_applied) {
 		ks_sched_unpack(v->sched_applied, &last);
@@ -237,9 +250,6 @@ void ks_sched_vcpu_sync(struct ks_vcpu *v, struct task_struct *task,
 		atomic_long_inc(&v->sched_repairs);
 	v->sched_applied = packed;
 	ks_task_sched(task, &have);
-	/* The guard's streak of this thread starts no earlier than here. */
-	if (ks_policy_rt(have.policy) && !thread_rt)
-		WRITE_ONCE(v->rt_since_ns, local_clock());
 	/*
 	 * A target the thread cannot take (a deadline thread, a refused
 	 * change) would make every guest entry fail: the hook stops asking,
@@ -371,8 +381,7 @@ int ks_sched_cfg_store(struct ks_sched_cfg *cfg, enum ks_sched_field f,
  * others, kernel threads wait behind the vCPU. Allowed, with a warning:
  * the RT guard is what bounds that wait there.
  */
-static void ks_sched_warn_rt(struct ks_vm *vm, struct ks_vcpu *v,
-			     const char *what)
+void ks_sched_warn_rt(struct ks_vm *vm, struct ks_vcpu *v, const char *what)
 {
 	struct ks_mask *m = v && v->cpus ? v->cpus : vm->cpus;
 	const struct cpumask *cpus = m ? ks_mask_cpus(m) : cpu_online_mask;
@@ -497,33 +506,58 @@ static u64 ks_sooner(u64 a, u64 b)
 }
 
 /*
- * How long @task, @v's thread, has been on its CPU as fifo or rr without a
- * break: since it last got the CPU, or since kvmsched last made it RT,
- * whichever is later. 0 if it is not on a CPU, or if the kernel keeps no
- * sched_info to tell.
+ * How long @task, @v's thread, has kept its CPU as fifo or rr without
+ * sleeping: since it last slept, or since kvmsched last made it RT,
+ * whichever is later. Preemption is no break: the kernel threads of its
+ * CPU gain nothing when an RT thread (the guard, say) preempts it. After a
+ * sleep the streak starts with the run the guard finds it in, or at the
+ * look if it is not on its CPU then. 0 while it sleeps, and where the
+ * kernel keeps no sched_info.
  */
 static u64 ks_guard_streak(struct ks_vcpu *v, struct task_struct *task)
 {
-#ifdef CONFIG_SCHED_INFO
-	unsigned long long since;
+#if defined(CONFIG_SCHED_INFO) && defined(CONFIG_SMP)
+	unsigned long long arrival;
+	unsigned long nvcsw;
 	unsigned int policy;
-	u64 now;
+	u64 since, now;
 
 	policy = READ_ONCE(task->policy);
-	if (policy != SCHED_FIFO && policy != SCHED_RR)
-		return 0;
-	since = READ_ONCE(task->sched_info.last_arrival);
-	/* The arrival, then on_cpu, then the arrival again: in that order. */
+	nvcsw = READ_ONCE(task->nvcsw);
+	/* nvcsw before the state: RUNNING then is after that sleep's wake. */
 	smp_rmb();
-	if (!READ_ONCE(task->on_cpu))
+	if ((policy != SCHED_FIFO && policy != SCHED_RR) ||
+	    !task_is_running(task)) {
+		v->streak_start_ns = 0;
 		return 0;
-	/* Pairs with the one above: a switch between changes the arrival. */
-	smp_rmb();
-	if (READ_ONCE(task->sched_info.last_arrival) != since)
-		return 0;
-	/* Both in the sched_clock of the thread's CPU, as its runqueue's. */
-	since = max_t(u64, since, READ_ONCE(v->rt_since_ns));
+	}
 	now = cpu_clock(task_cpu(task));
+	if (!v->streak_start_ns || nvcsw != v->streak_nvcsw ||
+	    task_pid(task) != v->streak_pid) {
+		/*
+		 * An arrival unchanged around on_cpu is the start of the run
+		 * it is in now, which began after the sleep counted in nvcsw.
+		 * Else (preempted, the guard itself on its CPU, say) it has
+		 * not slept since now at least.
+		 */
+		v->streak_start_ns = now;
+		v->streak_nvcsw = nvcsw;
+		v->streak_pid = task_pid(task);
+		arrival = READ_ONCE(task->sched_info.last_arrival);
+		/* The arrival before on_cpu. */
+		smp_rmb();
+		if (READ_ONCE(task->on_cpu)) {
+			/* on_cpu before the arrival again. */
+			smp_rmb();
+			if (READ_ONCE(task->sched_info.last_arrival) == arrival &&
+			    arrival < now)
+				v->streak_start_ns = arrival;
+		}
+	}
+	/* The policy before rt_since_ns: pairs with ks_sched_vcpu_sync(). */
+	smp_rmb();
+	since = max_t(u64, v->streak_start_ns, READ_ONCE(v->rt_since_ns));
+	/* sched_clock based, like local_clock(): they agree on stable TSCs. */
 	return now > since ? now - since : 0;
 #else
 	return 0;
@@ -543,6 +577,7 @@ static u64 ks_guard_vcpu(struct ks_vcpu *v, int runtime_us, u32 period_us)
 	if (!READ_ONCE(v->sched_rt)) {
 		/* Not RT (any more): nothing to restore, start afresh. */
 		v->guard.start_ns = 0;
+		v->streak_start_ns = 0;
 		clear_bit(KS_VCPU_DEMOTED, &v->flags);
 		return 0;
 	}

@@ -40,6 +40,8 @@ ssize_t ks_sched_cfg_show(struct ks_sched_cfg *cfg, enum ks_sched_field f,
 			  char *buf);
 int ks_sched_cfg_store(struct ks_sched_cfg *cfg, enum ks_sched_field f,
 		       const char *buf, const char *what);
+/* A rate-limited warning if @v's (@vm's if NULL) CPUs are housekeeping. */
+void ks_sched_warn_rt(struct ks_vm *vm, struct ks_vcpu *v, const char *what);
 ssize_t ks_sched_show(struct ks_vm *vm, struct ks_vcpu *v,
 		      enum ks_sched_scope scope, enum ks_sched_field f,
 		      char *buf);

@@ -237,8 +237,10 @@ void ks_sched_unpack(u64 packed, struct ks_sched_attr *a)
  * the runtime, once it has run for the runtime without a break, whatever
  * the windows: a thread that starts spinning late in one window must not
  * run on through the whole next one. The next window opens at the
- * restore, or when a period ends without one. A runtime of the whole
- * period never demotes; KS_GUARD_OFF restores and forgets the window.
+ * restore, or when a period ends without one; a look that finds the
+ * window over for a whole period more (the guard was held up, the period
+ * was shortened) opens a fresh one. A runtime of the whole period never
+ * demotes; KS_GUARD_OFF restores and forgets the window.
  *
  * *@next_ns is set to when the guard must look again: the earliest the
  * runtime can be reached (CPU time grows no faster than the clock), the
@@ -252,7 +254,7 @@ enum ks_guard_act ks_guard_decide(struct ks_guard_win *w,
 	u64 runtime = (u64)runtime_us * NSEC_PER_USEC;
 	u64 period = (u64)period_us * NSEC_PER_USEC;
 	enum ks_guard_act act = KS_GUARD_KEEP;
-	u64 unseen, used, late;
+	u64 unseen, used, late, rest;
 
 	*next_ns = 0;
 	if (runtime_us == KS_GUARD_OFF) {
@@ -267,13 +269,19 @@ enum ks_guard_act ks_guard_decide(struct ks_guard_win *w,
 		act = KS_GUARD_RESTORE;
 		w->start_ns = 0;
 	}
-	/* Less CPU time than at the start: another thread runs the vCPU. */
-	if (!w->start_ns || in->exec_ns < w->exec_ns) {
+	if (runtime >= period) {
+		w->start_ns = 0;
+		return act;
+	}
+	/*
+	 * A fresh window: none yet; less CPU time than at its start (another
+	 * thread runs the vCPU); or over for a whole period more already.
+	 */
+	if (!w->start_ns || in->exec_ns < w->exec_ns ||
+	    in->now_ns - w->start_ns >= 2 * period) {
 		w->start_ns = in->now_ns;
 		w->exec_ns = in->exec_ns;
 	}
-	if (runtime >= period)
-		return act;
 	/*
 	 * The unaccounted time counts at most half the runtime: a runtime
 	 * shorter than a scheduler tick must still let the thread run.
@@ -284,26 +292,27 @@ enum ks_guard_act ks_guard_decide(struct ks_guard_win *w,
 		/*
 		 * A look after the window's end: at most @late of what the
 		 * thread used ran past it. If the rest still reaches the
-		 * runtime, the window is over budget, else the next opens,
-		 * charged with what may have run since the end.
+		 * runtime, the window is over budget, else the next one is
+		 * current, charged with what may have run since it opened.
 		 */
 		late = in->now_ns - w->start_ns - period;
 		if (used - min(used, late) < runtime) {
 			w->exec_ns = in->exec_ns -
 				     min(in->exec_ns - w->exec_ns, late);
-			w->start_ns = in->now_ns;
+			w->start_ns += period;
 			used = in->exec_ns - w->exec_ns + unseen;
 		}
 	}
+	/* Demoted for at least the rest of the period, and a useful time. */
+	rest = max_t(u64, period - runtime, KS_GUARD_STEP_MIN_NS);
 	if (used >= runtime) {
-		w->until_ns = max(w->start_ns + period,
-				  in->now_ns + period - runtime);
+		w->until_ns = max(w->start_ns + period, in->now_ns + rest);
 		*next_ns = w->until_ns - in->now_ns;
 		return KS_GUARD_DEMOTE;
 	}
 	if (in->streak_ns >= runtime) {
-		w->until_ns = in->now_ns + period - runtime;
-		*next_ns = period - runtime;
+		w->until_ns = in->now_ns + rest;
+		*next_ns = rest;
 		return KS_GUARD_DEMOTE;
 	}
 	*next_ns = max(min(runtime - max(used, in->streak_ns),

@@ -319,9 +319,18 @@ static void guard_late_look(struct kunit *test)
 		{ 1000, 500, 4, KS_GUARD_KEEP, 91 },
 		{ 1105, 605, 4, KS_GUARD_DEMOTE, 5 },
 		{ 1110, 606, 0, KS_GUARD_RESTORE, 95 },
-		/* 70 of 100, looked 20 ms late: 20 ms charged to the next. */
+		/*
+		 * 70 of 100, looked 20 ms late: the next window opened at
+		 * 1210 and is charged 20 ms.
+		 */
 		{ 1230, 696, 0, KS_GUARD_KEEP, 75 },
-		{ 1305, 771, 4, KS_GUARD_DEMOTE, 25 },
+		{ 1305, 771, 4, KS_GUARD_DEMOTE, 5 },	/* until 1310 */
+		{ 1310, 772, 0, KS_GUARD_RESTORE, 95 },
+		/*
+		 * A look 2 periods on (the guard held up, a shorter period):
+		 * a fresh window, not 2 s charged at once.
+		 */
+		{ 1510, 972, 4, KS_GUARD_KEEP, 91 },
 	};
 
 	guard_run(test, 95000, 100000, steps, ARRAY_SIZE(steps));
@@ -383,15 +392,29 @@ static void guard_short_runtime(struct kunit *test)
 			KS_GUARD_DEMOTE);
 }
 
-/* The whole period as runtime never demotes, and needs no look. */
+/*
+ * The whole period as runtime never demotes, and needs no look; a runtime
+ * lowered later starts a fresh window, not one charged with all before.
+ */
 static void guard_whole_period(struct kunit *test)
 {
 	static const struct guard_step steps[] = {
 		{ 10, 0, 4, KS_GUARD_KEEP, 0 },
 		{ 200, 190, 4, KS_GUARD_KEEP, 0 },
 	};
+	struct ks_guard_win w = {};
+	struct ks_guard_view in = { .unseen_ns = 4 * MS };
+	u64 next;
 
 	guard_run(test, 100000, 100000, steps, ARRAY_SIZE(steps));
+	in.now_ns = 10 * MS;
+	KUNIT_EXPECT_EQ(test, ks_guard_decide(&w, &in, 100000, 100000, &next),
+			KS_GUARD_KEEP);
+	in.now_ns = 150 * MS;
+	in.exec_ns = 140 * MS;
+	KUNIT_EXPECT_EQ(test, ks_guard_decide(&w, &in, 95000, 100000, &next),
+			KS_GUARD_KEEP);
+	KUNIT_EXPECT_EQ(test, next, 91 * MS);
 }
 
 static void guard_off(struct kunit *test)

@@ -29,6 +29,13 @@ echo vmm >$KS/rules/add
 echo "comm ksvmm" >$KS/rules/vmm/match
 echo fifo >$KS/rules/vmm/sched_policy
 echo 20 >$KS/rules/vmm/sched_priority
+echo batch >$KS/rules/vmm/emulator_sched_policy
+echo 3 >$KS/rules/vmm/emulator_nice
+check_eq "self: rule emulator_nice <- '20'" \
+	"$(kswrite $KS/rules/vmm/emulator_nice 20)" ERANGE
+check_eq "self: rule emulator_nice unchanged" \
+	"$(cat $KS/rules/vmm/emulator_nice)" 3
+[ -e $KS/rules/vmm/slice_us ] && echo 2000 >$KS/rules/vmm/slice_us
 R=/tmp/sched-self.ready
 start_vmm $R -p self -v 2 -g io || nok "self: ksvmm ran"
 D=$(vm_dirs $VMM_PID)
@@ -39,6 +46,13 @@ for id in 0 1; do
 	check "self: vCPU $id thread now fifo 20" \
 		rt_now sched_is "$(ready_tids $R $id)" "fifo 20 0"
 done
+check_eq "self: emulator settings from the rule" \
+	"$(cat $D/emulator_sched_policy) $(cat $D/emulator_nice)" "batch 3"
+check "self: main thread batch, nice 3" \
+	wait_for 3 sched_is $VMM_PID "batch 0 3"
+if [ -e $D/slice_us ]; then
+	check_eq "self: slice_us from the rule" "$(cat $D/slice_us)" 2000
+fi
 check "self: ksvmm exited cleanly" stop_vmm $VMM_PID
 echo vmm >$KS/rules/remove
 
@@ -158,7 +172,7 @@ if wait_for 60 qemu_tids_match "$QEMU_PID"; then
 	D=$(vm_dirs "$QEMU_PID")
 	check_eq "qemu: rule matched" "$(cat $D/rule)" qemu
 	for t in $(cat $D/vcpus/*/tid); do
-		check_eq "qemu: vCPU thread $t" "$(kssched get $t)" "rr 5 0"
+		check "qemu: vCPU thread $t rr 5" rt_now sched_is $t "rr 5 0"
 	done
 	check_eq "qemu: main thread untouched" "$(kssched get $QEMU_PID)" \
 		"normal 0 0"
