@@ -321,11 +321,11 @@ static ssize_t emulator_cpus_store(struct kobject *kobj,
 				  len);
 }
 
-/* A scheduling file of a rule: @field of its vCPU or emulator settings. */
+/* A scheduling file of a rule: @field of its VM or emulator settings. */
 struct ks_rule_sched_attr {
 	struct kobj_attribute kattr;
+	enum ks_sched_scope scope;	/* KS_SCOPE_VM or KS_SCOPE_EMULATOR */
 	enum ks_sched_field field;
-	bool emulator;
 };
 
 static const struct ks_rule_sched_attr *to_sched_attr(struct kobj_attribute *a)
@@ -338,7 +338,8 @@ static struct ks_sched_cfg *ks_rule_cfg(struct kobject *kobj,
 {
 	struct ks_rule *r = to_rule(kobj);
 
-	return to_sched_attr(attr)->emulator ? &r->emulator_sched : &r->sched;
+	return to_sched_attr(attr)->scope == KS_SCOPE_EMULATOR ?
+	       &r->emulator_sched : &r->sched;
 }
 
 static ssize_t rule_sched_show(struct kobject *kobj,
@@ -364,25 +365,26 @@ static ssize_t rule_sched_store(struct kobject *kobj,
 	return err ? err : len;
 }
 
-#define KS_RULE_SCHED(_var, _name, _field, _emulator)			\
+#define KS_RULE_SCHED(_var, _name, _scope, _field)			\
 	static struct ks_rule_sched_attr _var = {			\
 		.kattr = __ATTR(_name, 0600, rule_sched_show,		\
 				rule_sched_store),			\
+		.scope = _scope,					\
 		.field = _field,					\
-		.emulator = _emulator,					\
 	}
 
-KS_RULE_SCHED(ks_rule_policy_attr, sched_policy, KS_SF_POLICY, false);
-KS_RULE_SCHED(ks_rule_prio_attr, sched_priority, KS_SF_PRIORITY, false);
-KS_RULE_SCHED(ks_rule_nice_attr, nice, KS_SF_NICE, false);
+KS_RULE_SCHED(ks_rule_policy_attr, sched_policy, KS_SCOPE_VM, KS_SF_POLICY);
+KS_RULE_SCHED(ks_rule_prio_attr, sched_priority, KS_SCOPE_VM, KS_SF_PRIORITY);
+KS_RULE_SCHED(ks_rule_nice_attr, nice, KS_SCOPE_VM, KS_SF_NICE);
 #ifdef KS_HAVE_CUSTOM_SLICE
-KS_RULE_SCHED(ks_rule_slice_attr, slice_us, KS_SF_SLICE, false);
+KS_RULE_SCHED(ks_rule_slice_attr, slice_us, KS_SCOPE_VM, KS_SF_SLICE);
 #endif
-KS_RULE_SCHED(ks_rule_emu_policy_attr, emulator_sched_policy, KS_SF_POLICY,
-	      true);
-KS_RULE_SCHED(ks_rule_emu_prio_attr, emulator_sched_priority, KS_SF_PRIORITY,
-	      true);
-KS_RULE_SCHED(ks_rule_emu_nice_attr, emulator_nice, KS_SF_NICE, true);
+KS_RULE_SCHED(ks_rule_emu_policy_attr, emulator_sched_policy,
+	      KS_SCOPE_EMULATOR, KS_SF_POLICY);
+KS_RULE_SCHED(ks_rule_emu_prio_attr, emulator_sched_priority,
+	      KS_SCOPE_EMULATOR, KS_SF_PRIORITY);
+KS_RULE_SCHED(ks_rule_emu_nice_attr, emulator_nice, KS_SCOPE_EMULATOR,
+	      KS_SF_NICE);
 
 static ssize_t matched_vms_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)

@@ -234,9 +234,9 @@ void ks_sched_unpack(u64 packed, struct ks_sched_attr *a)
  * it is demoted until the window ends, and for at least the period minus
  * the runtime, so that the other threads of its CPU get their share even
  * when the guard looked late. It is also demoted, for the period minus
- * the runtime, once it has run for the runtime without a break, whatever
- * the windows: a thread that starts spinning late in one window must not
- * run on through the whole next one. The next window opens at the
+ * the runtime, once it has kept its CPU for the runtime without sleeping
+ * (@in->streak_ns), whatever the windows: a thread that starts spinning
+ * late in one window must not run on through the whole next one. The next window opens at the
  * restore, or when a period ends without one; a look that finds the
  * window over for a whole period more (the guard was held up, the period
  * was shortened) opens a fresh one. A runtime of the whole period never
