@@ -16,6 +16,7 @@
  */
 #include <linux/hashtable.h>
 #include <linux/kvm_host.h>
+#include <linux/rcupdate_wait.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
 
@@ -37,7 +38,13 @@ static u64 ks_vm_seq;				/* under ks_lock */
 static struct kmem_cache *ks_vm_cache, *ks_vcpu_cache;
 static struct workqueue_struct *ks_wq;	/* ordered: add before remove */
 
-/* Objects not yet freed; module exit waits for zero (delayed releases). */
+/*
+ * Objects not yet freed; module exit waits for zero. Releases can run late
+ * (CONFIG_DEBUG_KOBJECT_RELEASE runs them from a kworker seconds later), so
+ * the count is dropped by the object's last act, an RCU callback that
+ * rcu_barrier() waits for; exit's synchronize_rcu_tasks() then waits for
+ * any task still in the few instructions a release runs after call_rcu().
+ */
 static atomic_t ks_nr_objs = ATOMIC_INIT(0);
 
 static void ks_obj_freed(void)
@@ -46,15 +53,23 @@ static void ks_obj_freed(void)
 		wake_up_var(&ks_nr_objs);
 }
 
+static void ks_vm_free_rcu(struct rcu_head *rcu)
+{
+	struct ks_vm *vm = container_of(rcu, struct ks_vm, rcu);
+
+	/* A grace period has passed: no hook still reads it through a vCPU. */
+	kfree(vm->cpus);
+	kfree(vm->emulator_cpus);
+	kmem_cache_free(ks_vm_cache, vm);
+	ks_obj_freed();
+}
+
 static void ks_vm_release(struct kobject *kobj)
 {
 	struct ks_vm *vm = container_of(kobj, struct ks_vm, kobj);
 
 	put_pid(vm->tgid);
-	kfree(vm->cpus);
-	kfree(vm->emulator_cpus);
-	kmem_cache_free(ks_vm_cache, vm);
-	ks_obj_freed();
+	call_rcu(&vm->rcu, ks_vm_free_rcu);
 }
 
 static void ks_vcpu_free_rcu(struct rcu_head *rcu)
@@ -120,8 +135,11 @@ static struct ks_vcpu *ks_vcpu_lookup_rcu(struct kvm_vcpu *vcpu)
 	return NULL;
 }
 
-/* Publishes @vcpu of @vm, bound to the thread KVM last saw running it. */
-static struct ks_vcpu *ks_vcpu_add(struct ks_vm *vm, struct kvm_vcpu *vcpu)
+/*
+ * Publishes @vcpu of @vm, bound to the thread KVM last saw running it. The
+ * caller queues the VM's sysfs work.
+ */
+static struct ks_vcpu *ks_vcpu_publish(struct ks_vm *vm, struct kvm_vcpu *vcpu)
 {
 	struct ks_vcpu *v;
 
@@ -138,7 +156,15 @@ static struct ks_vcpu *ks_vcpu_add(struct ks_vm *vm, struct kvm_vcpu *vcpu)
 	v->thread = ks_vcpu_get_pid(vcpu);
 	list_add_tail(&v->node, &vm->vcpus);
 	hash_add_rcu(ks_vcpu_hash, &v->hnode, (unsigned long)vcpu);
-	ks_vm_queue_sysfs(vm);
+	return v;
+}
+
+static struct ks_vcpu *ks_vcpu_add(struct ks_vm *vm, struct kvm_vcpu *vcpu)
+{
+	struct ks_vcpu *v = ks_vcpu_publish(vm, vcpu);
+
+	if (v)
+		ks_vm_queue_sysfs(vm);
 	return v;
 }
 
@@ -170,10 +196,9 @@ static struct ks_vm *ks_vm_add(struct kvm *kvm, const struct ks_vmm *vmm)
 	vm->guard_runtime_us = KS_GUARD_RUNTIME_DEF_US;
 	vm->guard_period_us = KS_GUARD_PERIOD_DEF_US;
 	hash_add(ks_vm_hash, &vm->hnode, (unsigned long)kvm);
-	ks_vm_queue_sysfs(vm);
-
 	kvm_for_each_vcpu(i, vcpu, kvm)
-		ks_vcpu_add(vm, vcpu);
+		ks_vcpu_publish(vm, vcpu);
+	ks_vm_queue_sysfs(vm);
 	return vm;
 }
 
@@ -391,15 +416,24 @@ fail:
 static void ks_vm_sysfs_work(struct work_struct *work)
 {
 	struct ks_vm *vm = container_of(work, struct ks_vm, sysfs_work);
-	bool dead;
+	bool dead, remove;
 
+	/*
+	 * The VM can die while a run of this work has started and not yet
+	 * looked (PENDING is clear then), so the unpublish queues a second
+	 * run and both see it dead. The removal, which drops the registry's
+	 * reference, is done by the one run that flips ->removed.
+	 */
 	spin_lock(&ks_lock);
 	dead = vm->dead;
+	remove = dead && !vm->removed;
+	if (remove)
+		vm->removed = true;
 	spin_unlock(&ks_lock);
 
-	if (dead) {
+	if (remove) {
 		ks_vm_sysfs_remove(vm);
-	} else {
+	} else if (!dead) {
 		ks_vm_sysfs_add(vm);
 		ks_affinity_vm_born(vm);
 	}
@@ -594,11 +628,14 @@ void ks_registry_exit(void)
 {
 	if (ks_wq)
 		destroy_workqueue(ks_wq);
-	/* Releases can be delayed (CONFIG_DEBUG_KOBJECT_RELEASE) and run
-	 * module code: wait for all of them, then for their RCU callbacks.
-	 */
 	wait_var_event(&ks_nr_objs, !atomic_read(&ks_nr_objs));
+	/* The callbacks that freed them have returned. */
 	rcu_barrier();
 	kmem_cache_destroy(ks_vcpu_cache);
 	kmem_cache_destroy(ks_vm_cache);
+	/*
+	 * No task is still in the tail of a release (ours, or a rule's:
+	 * rules are gone before this runs) when the module text goes.
+	 */
+	synchronize_rcu_tasks();
 }

@@ -40,7 +40,9 @@ struct ks_vm {
 	u64 seq;			/* unique for the module's lifetime */
 	char comm[TASK_COMM_LEN];
 	bool dead;			/* KVM destroyed it; under ks_lock */
+	bool removed;			/* dirs gone, registry ref dropped; ks_lock */
 	struct work_struct sysfs_work;	/* makes sysfs match the registry */
+	struct rcu_head rcu;		/* freed after a grace period */
 
 	/* Affinity: policy fields under ks_policy_mutex. */
 	struct ks_mask *cpus;		/* every vCPU's; NULL: none */
@@ -61,7 +63,8 @@ struct ks_vcpu {
 	struct kobject kobj;		/* vms/<vm>/vcpus/<id>/ */
 	struct hlist_node hnode;	/* in the vCPU hash until VM dead */
 	struct list_head node;		/* in vm->vcpus */
-	struct ks_vm *vm;		/* holds a reference on vm->kobj */
+	/* Holds a reference; hooks read it under RCU (VMs are RCU-freed). */
+	struct ks_vm *vm;
 	struct kvm_vcpu *vcpu;		/* deref only under ks_lock, !dead */
 	int id;				/* the id given to KVM_CREATE_VCPU */
 	struct pid *thread;		/* runs it; NULL before first KVM_RUN */

@@ -104,6 +104,13 @@ build_module() {
 	# Case-insensitive: modpost says "WARNING:" (undefined symbols, sections).
 	warnings=$(grep -i 'warning:' "$OUT/build.log" || true)
 	[[ $rc -ne 0 || -f $OUT/src/kvmsched.ko ]] || { echo "no kvmsched.ko built" >>"$OUT/build.log"; rc=1; }
+	# The test-only modules (selftests/kmods), held to the same standard.
+	if [[ $rc -eq 0 ]]; then
+		rm -rf "$OUT/kmods"
+		cp -a "$HERE/kmods" "$OUT/kmods"
+		make -C "$KS_KDIR" M="$OUT/kmods" W=1 -j"$(nproc)" modules >>"$OUT/build.log" 2>&1 || rc=$?
+		warnings=$(grep -i 'warning:' "$OUT/build.log" || true)
+	fi
 	if [[ $rc -eq 0 && -z $warnings ]]; then
 		ok "build W=1 clean"
 		return
@@ -144,6 +151,7 @@ build_initrd() {
 	cp "$OUT/src/kvmsched.ko" "$tree/kvmsched/"
 	# Built only against kernels with CONFIG_KUNIT (the debug kernel).
 	[[ ! -f $OUT/src/kvmsched_kunit.ko ]] || cp "$OUT/src/kvmsched_kunit.ko" "$tree/kvmsched/"
+	cp "$OUT"/kmods/*.ko "$tree/kvmsched/"
 	cp -a "$OUT/bin" "$tree/kvmsched/bin"
 	[[ ! -d $HERE/tests ]] || cp -a "$HERE/tests" "$tree/kvmsched/tests"
 	[[ ! -d $HERE/bench ]] || cp -a "$HERE/bench" "$tree/kvmsched/bench"
