@@ -25,6 +25,7 @@
 struct ks_rule {
 	struct kobject kobj;		/* rules/<name>/ */
 	struct list_head node;		/* in ks_rules until removed */
+	bool added;			/* its directory exists */
 	char name[KS_RULE_NAME_MAX + 1];
 	enum ks_match_kind kind;
 	struct pid *pid;		/* KS_MATCH_PID */
@@ -437,6 +438,15 @@ static int ks_rule_name(const char *buf, size_t len, char *name)
 	return err;
 }
 
+/* Unlinks @r; its files go after ks_policy_mutex is dropped. */
+static void ks_rule_unlink(struct ks_rule *r)
+{
+	lockdep_assert_held(&ks_policy_mutex);
+	list_del(&r->node);
+	ks_nr_rules--;
+	ks_rule_clear_match(r);
+}
+
 static ssize_t add_store(struct kobject *kobj, struct kobj_attribute *attr,
 			 const char *buf, size_t len)
 {
@@ -455,18 +465,32 @@ static ssize_t add_store(struct kobject *kobj, struct kobj_attribute *attr,
 	atomic_inc(&ks_nr_rule_objs);
 	kobject_init(&r->kobj, &ks_rule_ktype);
 
+	/* The name is taken under the mutex, the directory made outside it. */
 	mutex_lock(&ks_policy_mutex);
 	if (ks_rule_find(r->name))
 		err = -EEXIST;
 	else if (ks_nr_rules >= KS_MAX_RULES)
 		err = -ENOSPC;
-	else
-		err = kobject_add(&r->kobj, ks_rules_kobj, "%s", r->name);
 	if (!err) {
 		list_add_tail(&r->node, &ks_rules);
 		ks_nr_rules++;
 	}
 	mutex_unlock(&ks_policy_mutex);
+	if (!err) {
+		/*
+		 * Not under ks_policy_mutex: a reader of the new files takes
+		 * it inside kernfs, and a failing kobject_add() waits for
+		 * that reader. Until ->added, rules/remove leaves it alone
+		 * and no VM matches it (its match is empty).
+		 */
+		err = kobject_add(&r->kobj, ks_rules_kobj, "%s", r->name);
+		mutex_lock(&ks_policy_mutex);
+		if (err)
+			ks_rule_unlink(r);
+		else
+			r->added = true;
+		mutex_unlock(&ks_policy_mutex);
+	}
 	if (err) {
 		pr_info_ratelimited("rules/add: cannot add %s: %d\n", r->name,
 				    err);
@@ -474,15 +498,6 @@ static ssize_t add_store(struct kobject *kobj, struct kobj_attribute *attr,
 		return err;
 	}
 	return len;
-}
-
-/* Unlinks @r; its files go after ks_policy_mutex is dropped. */
-static void ks_rule_unlink(struct ks_rule *r)
-{
-	lockdep_assert_held(&ks_policy_mutex);
-	list_del(&r->node);
-	ks_nr_rules--;
-	ks_rule_clear_match(r);
 }
 
 static void ks_rule_destroy(struct ks_rule *r)
@@ -505,12 +520,15 @@ static ssize_t remove_store(struct kobject *kobj, struct kobj_attribute *attr,
 	}
 	mutex_lock(&ks_policy_mutex);
 	r = ks_rule_find(name);
-	if (r)
+	if (r && !r->added)
+		err = -EBUSY;
+	else if (r)
 		ks_rule_unlink(r);
 	mutex_unlock(&ks_policy_mutex);
-	if (!r) {
-		pr_info_ratelimited("rules/remove: no rule %s\n", name);
-		return -ENOENT;
+	if (!r || err) {
+		pr_info_ratelimited("rules/remove: %s %s\n",
+				    r ? "still creating" : "no rule", name);
+		return r ? err : -ENOENT;
 	}
 	ks_rule_destroy(r);
 	return len;
