@@ -1,8 +1,15 @@
 #!/bin/bash
-# The "make check" entry: runs every test tier, one after the other (a failing
-# tier does not stop the next), keeps the whole output in build/check.log, and
+# The "make check" entry: installs what the tiers need, runs the test tiers
+# in streams side by side, keeps the whole output in build/check.log, and
 # ends with one line "N passed, N failed, N skipped" summed over the tiers.
 # Exits non-zero if anything failed.
+#
+# A stream runs its tiers one after the other (a failing tier does not stop
+# the next); streams run at once. Each guest runs under single-threaded TCG,
+# one host core each, so two streams fill the two cores CI has. A tier's
+# output goes to build/tier-<name>.log while it runs and is printed whole
+# once every stream is done, in the order of tiers(), so outputs never mix;
+# one line per tier says when it starts and ends.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -10,49 +17,94 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$HERE")
 LOG=$REPO/build/check.log
 
-# The tiers, in order: "tier <name> <command...>". A tier's command prints TAP
-# lines ("ok ..." / "not ok ...", "# SKIP" marks a skip) and exits non-zero on
+# Every tier: "<name> <command...>". A tier's command prints TAP lines
+# ("ok ..." / "not ok ...", "# SKIP" marks a skip) and exits non-zero on
 # failure. KUnit runs inside the debug tier (the only kernel with KUnit).
-tiers() {
-	tier lint bash "$HERE/lint.sh"
-	tier dkms bash "$HERE/dkms.sh"
-	tier deb61 bash "$HERE/run-vm.sh" --kernel deb61
-	tier deb612 bash "$HERE/run-vm.sh" --kernel deb612
-	tier debug bash "$HERE/run-vm.sh" --kernel debug
+tier_cmd() {
+	case $1 in
+	lint) echo bash "$HERE/lint.sh" ;;
+	dkms) echo bash "$HERE/dkms.sh" ;;
+	deb61 | deb612 | debug) echo bash "$HERE/run-vm.sh" --kernel "$1" ;;
+	*) return 1 ;;
+	esac
 }
 
-PASSED=0 FAILED=0 SKIPPED=0
-TIMINGS=()
+# The streams, one per line. The debug tier is the long pole (its kernel
+# takes ~21 min to build cold, its guest ~20 min to run), so it has a
+# stream to itself and everything else shares the other.
+STREAMS=(
+	"lint dkms deb61 deb612"
+	"debug"
+)
 
-# Runs one tier and adds up its TAP lines. A tier that fails without saying
-# which test failed counts as one failure of its own.
-tier() {
-	local name=$1 out rc=0 start p f s
-	shift
-	out=$REPO/build/tier-$name.log
-	: >"$out"
+PASSED=0 FAILED=0 SKIPPED=0
+
+say() { echo "$*" | tee -a "$LOG"; }
+
+# Runs one tier into its log; its time goes to build/tier-<name>.time.
+run_tier() {
+	local name=$1 out=$REPO/build/tier-$1.log start rc=0 cmd
+	read -ra cmd <<<"$(tier_cmd "$name")"
 	start=$EPOCHSECONDS
-	echo "# tier $name: $*" | tee -a "$LOG"
-	"$@" 2>&1 | tee -a "$LOG" "$out" || rc=$?
-	TIMINGS+=("$name $((EPOCHSECONDS - start))s")
+	echo "# tier $name: started"
+	{
+		echo "# tier $name: ${cmd[*]}"
+		"${cmd[@]}" 2>&1 || rc=$?
+		echo "# tier $name: exit status $rc"
+	} >"$out"
+	echo "$((EPOCHSECONDS - start))" >"$REPO/build/tier-$name.time"
+	echo "# tier $name: finished in $((EPOCHSECONDS - start))s"
+}
+
+run_stream() {
+	local name
+	for name in $1; do
+		run_tier "$name"
+	done
+}
+
+# Adds up one finished tier's TAP lines. A tier that failed without saying
+# which test failed counts as one failure of its own.
+count_tier() {
+	local name=$1 out=$REPO/build/tier-$1.log rc p f s
+	rc=$(sed -n 's/^# tier [^:]*: exit status \([0-9]*\)$/\1/p' "$out" | tail -n 1)
 	read -r p f s < <(awk '/^(not )?ok / { if (/# SKIP/) s++; else if (/^not ok /) f++; else p++ }
 		END { print p + 0, f + 0, s + 0 }' "$out")
-	if ((rc != 0 && f == 0)); then
-		echo "not ok - $name: tier exited $rc" | tee -a "$LOG"
+	if [[ ${rc:-1} != 0 && $f == 0 ]]; then
+		echo "not ok - $name: tier exited ${rc:-without a status}" >>"$out"
 		f=1
 	fi
 	PASSED=$((PASSED + p)) FAILED=$((FAILED + f)) SKIPPED=$((SKIPPED + s))
 }
 
 main() {
-	local t
+	local s name pids=() order=() start=$EPOCHSECONDS
 	mkdir -p "$REPO/build"
 	: >"$LOG"
-	tiers
-	for t in "${TIMINGS[@]}"; do
-		echo "# timing: $t" | tee -a "$LOG"
+	# Once, before the streams: two installers at once would fight over apt.
+	if ! bash "$HERE/lib/deps.sh" >>"$LOG" 2>&1; then
+		say "not ok - deps: installing what the tests need failed (see $LOG)"
+		say "0 passed, 1 failed, 0 skipped"
+		exit 1
+	fi
+	say "# deps ready in $((EPOCHSECONDS - start))s"
+	for s in "${STREAMS[@]}"; do
+		run_stream "$s" | tee -a "$LOG" &
+		pids+=($!)
+		# shellcheck disable=SC2206 # tier names are single words
+		order+=($s)
 	done
-	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped" | tee -a "$LOG"
+	wait "${pids[@]}" || true
+	for name in "${order[@]}"; do
+		count_tier "$name"
+		cat "$REPO/build/tier-$name.log" >>"$LOG"
+		cat "$REPO/build/tier-$name.log"
+	done
+	for name in "${order[@]}"; do
+		say "# timing: $name $(cat "$REPO/build/tier-$name.time" 2>/dev/null || echo '?')s"
+	done
+	say "# timing: total $((EPOCHSECONDS - start))s (wall clock, tiers side by side)"
+	say "$PASSED passed, $FAILED failed, $SKIPPED skipped"
 	((FAILED == 0))
 }
 
