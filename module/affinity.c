@@ -7,12 +7,19 @@
  * a vCPU on a CPU (at KVM_RUN, and at every schedule-in while in it), the
  * load hook checks the CPU and the thread's mask against the vCPU's
  * published target. On a mismatch it queues task work on the vCPU thread
- * with TWA_SIGNAL: KVM checks for pending work with interrupts off just
- * before each guest entry, cancels the entry, and the thread fixes its own
- * mask (set_cpus_allowed_ptr() migrates it) before it can enter the guest
- * again. TWA_SIGNAL rather than TWA_RESUME so that a halted vCPU wakes up
- * for it too, which module unload relies on to drain pending work; the VMM
- * sees KVM_RUN return EINTR, as for any signal kick.
+ * with TWA_RESUME: KVM checks for pending work with interrupts off just
+ * before each guest entry, cancels the entry, runs the work as it does any
+ * notify-resume work, and goes on to enter the guest, all inside the same
+ * KVM_RUN: the thread fixes its own mask (set_cpus_allowed_ptr() migrates
+ * it) before it can enter the guest, and the VMM sees nothing. Work queued
+ * on another thread (the RT guard's) kicks it out of guest mode too.
+ *
+ * A halted vCPU runs its work when it wakes, which may be never. Only
+ * unload needs it run now: every KS_DRAIN_MS until all work has run, it
+ * gives each vCPU whose work is pending and whose thread sleeps a
+ * signal-style kick (TWA_SIGNAL, a no-op), which wakes it; that KVM_RUN
+ * returns EINTR, the one repair a VMM can notice. A thread that is
+ * runnable runs its work when it next gets a CPU, and is not kicked.
  *
  * The same hook and task work carry a vCPU's scheduling class (sched.c).
  *
@@ -76,8 +83,18 @@ struct ks_touched {
 
 static DEFINE_HASHTABLE(ks_touched_hash, 8);	/* under ks_policy_mutex */
 
-/* Repair task works queued and not yet run; unload waits for zero. */
+/* Task works queued and not yet run; unload waits for zero. */
 static atomic_t ks_nr_works = ATOMIC_INIT(0);
+
+/*
+ * vCPUs whose repair is queued on a thread and has not started, each with
+ * a reference on that thread, for unload's kick. Any context; innermost.
+ */
+static DEFINE_SPINLOCK(ks_pending_lock);
+static LIST_HEAD(ks_pending);
+
+/* How long unload lets queued repairs run by themselves. */
+#define KS_DRAIN_MS	200
 
 static int ks_cpuhp_state = -1;
 static void ks_reconcile_fn(struct work_struct *work);
@@ -404,6 +421,10 @@ static void ks_vcpu_twork(struct callback_head *cb)
 	struct ks_vm *vm = v->vm;
 	bool born;
 
+	spin_lock(&ks_pending_lock);
+	list_del(&v->pending);
+	spin_unlock(&ks_pending_lock);
+	put_task_struct(v->twork_task);
 	/* Cleared first: drift while we work queues another pass. */
 	clear_bit(KS_VCPU_WORK_QUEUED, &v->flags);
 	mutex_lock(&ks_policy_mutex);
@@ -425,23 +446,67 @@ static void ks_vcpu_twork(struct callback_head *cb)
 
 /*
  * Queues @v's repair on @task, its thread: current from the load hook, or
- * another thread from the RT guard. Atomic context is fine.
+ * another thread from the RT guard. TWA_RESUME kicks a thread running on
+ * another CPU out of guest mode (set_notify_resume()). Atomic context is
+ * fine.
  */
 void ks_vcpu_kick(struct ks_vcpu *v, struct task_struct *task)
 {
+	unsigned long flags;
+	int err;
+
 	if (test_and_set_bit(KS_VCPU_WORK_QUEUED, &v->flags))
 		return;
 	if (!kobject_get_unless_zero(&v->kobj))
 		goto undo;
 	atomic_inc(&ks_nr_works);
 	init_task_work(&v->twork, ks_vcpu_twork);
-	if (!task_work_add(task, &v->twork, TWA_SIGNAL))
+	/* Listed before it can run: the work unlists itself first. */
+	v->twork_task = get_task_struct(task);
+	spin_lock_irqsave(&ks_pending_lock, flags);
+	list_add(&v->pending, &ks_pending);
+	spin_unlock_irqrestore(&ks_pending_lock, flags);
+	err = task_work_add(task, &v->twork, TWA_RESUME);
+	if (!err)
 		return;
 	/* The thread is exiting: nobody will enter the guest. */
+	spin_lock_irqsave(&ks_pending_lock, flags);
+	list_del(&v->pending);
+	spin_unlock_irqrestore(&ks_pending_lock, flags);
+	put_task_struct(task);
 	atomic_dec(&ks_nr_works);
 	kobject_put(&v->kobj);
 undo:
 	clear_bit(KS_VCPU_WORK_QUEUED, &v->flags);
+}
+
+static void ks_unload_kick_fn(struct callback_head *cb)
+{
+	if (atomic_dec_and_test(&ks_nr_works))
+		wake_up_var(&ks_nr_works);
+}
+
+/*
+ * Unload: a repair pending on a thread that sleeps is on a halted vCPU. A
+ * no-op TWA_SIGNAL work wakes the thread, which then runs both; once per
+ * vCPU.
+ */
+static void ks_kick_sleeping(void)
+{
+	struct ks_vcpu *v;
+
+	spin_lock_irq(&ks_pending_lock);
+	list_for_each_entry(v, &ks_pending, pending) {
+		if (task_is_running(v->twork_task) ||
+		    test_and_set_bit(KS_VCPU_UNLOAD_KICKED, &v->flags))
+			continue;
+		init_task_work(&v->unload_kick, ks_unload_kick_fn);
+		atomic_inc(&ks_nr_works);
+		/* Fails only if the thread exits, which runs its works. */
+		if (task_work_add(v->twork_task, &v->unload_kick, TWA_SIGNAL))
+			atomic_dec(&ks_nr_works);
+	}
+	spin_unlock_irq(&ks_pending_lock);
 }
 
 void ks_affinity_vcpu_loaded(struct ks_vcpu *v, int cpu)
@@ -661,7 +726,9 @@ void ks_affinity_quiesce(void)
 	cpuhp_remove_state_nocalls(ks_cpuhp_state);
 	cancel_delayed_work_sync(&ks_reconcile_work);
 	cancel_work_sync(&ks_hotplug_work);
-	wait_var_event(&ks_nr_works, !atomic_read(&ks_nr_works));
+	while (!wait_var_event_timeout(&ks_nr_works, !atomic_read(&ks_nr_works),
+				       msecs_to_jiffies(KS_DRAIN_MS)))
+		ks_kick_sleeping();
 	synchronize_rcu_tasks();
 }
 

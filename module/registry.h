@@ -77,6 +77,9 @@ struct ks_vcpu {
 	unsigned int applied_gen;	/* vm->gen its thread last got */
 	unsigned long flags;		/* KS_VCPU_* bits, atomic */
 	struct callback_head twork;	/* repair, run by its thread */
+	struct task_struct *twork_task;	/* the thread twork is queued on */
+	struct list_head pending;	/* while twork is queued */
+	struct callback_head unload_kick;	/* wakes a halted thread */
 	atomic_long_t repairs;
 
 	/* Scheduling: policy fields under ks_policy_mutex. */
@@ -95,6 +98,7 @@ struct ks_vcpu {
 
 #define KS_VCPU_WORK_QUEUED	0	/* twork is queued on its thread */
 #define KS_VCPU_DEMOTED		1	/* the RT guard took its RT class */
+#define KS_VCPU_UNLOAD_KICKED	2	/* unload woke its sleeping thread */
 
 /* Called from kprobe handlers: atomic context, never sleep. */
 void ks_registry_vcpu_created(struct kvm_vcpu *vcpu);

@@ -76,10 +76,12 @@ trap cleanup EXIT
 trap 'exit 143' TERM INT
 
 # launch_vmm: starts the VMM without waiting for it (start_vmm waits for
-# its ready file; the agent must start with the VMM, not after it).
+# its ready file; the agent must start with the VMM, not after it). -e: the
+# VMM sends itself no signals, so every EINTR from KVM_RUN (KVM_EXIT_INTR)
+# it counts is the enforcer's doing; -e also makes the first one fatal.
 launch_vmm() {
 	rm -f "$READY"
-	ksvmm -r "$READY" -p self -v 2 -g io >"$READY.out" 2>&1 &
+	ksvmm -e -r "$READY" -p self -v 2 -g io >"$READY.out" 2>&1 &
 	VMM_PID=$!
 }
 
@@ -205,8 +207,16 @@ stop_agent() {
 	fi
 }
 
+# intr_count: the EINTRs the VMM's vCPUs got from KVM_RUN, from its output.
+intr_count() {
+	awk '$1 == "vm" && $9 == "intr" { n += $10 }
+		/KVM_RUN failed: Interrupted/ { n++ } END { print n + 0 }' "$READY.out"
+}
+
+# end_vmm COLUMN: stops the VMM; sets COLUMN_intr.
 end_vmm() {
 	check "$B: $1: ksvmm exited cleanly" stop_vmm "$VMM_PID"
+	eval "$1_intr=$(intr_count)"
 	VMM_PID=""
 	sed -n 's/^ksvmm: /# ksvmm: /p' "$READY.out"
 }
@@ -356,6 +366,8 @@ row "(b) entries per CPU" "${agent_rogue_cpus:--}" "${kvmsched_rogue_cpus:--}"
 row "(b) rogue thread's CPUs after ${ROGUE_S}s" \
 	"${agent_mask:--}" "${kvmsched_mask:--}"
 row "fixes made during (a)+(b)" "${agent_fixes:--}" "${kvmsched_fixes:--}"
+row "KVM_RUN EINTR (KVM_EXIT_INTR) seen by the VMM" "${agent_intr:--}" \
+	"${kvmsched_intr:--}"
 row "(c) window, ms" "$(echo "$agent_win" | cut -d' ' -f1)" \
 	"$(echo "$kvmsched_win" | cut -d' ' -f1)"
 row "(c) enforcer CPU in window, us" "${agent_cpu_us:--}" \

@@ -19,6 +19,10 @@
  * The latency is from the wake to that exit, as a VMM's vCPU thread would
  * see it for an interrupt from its I/O thread.
  *
+ * -e makes it as strict as the KVM API examples: it uses no signals, and
+ * any KVM_RUN error, EINTR included, is fatal. Its vCPUs then stop only at
+ * their own exits, so it takes the io, hlt and irq guests, not spin.
+ *
  * Build: gcc -O2 -Wall -Wextra -Werror -static -pthread -o ksvmm ksvmm.c
  */
 #define _GNU_SOURCE
@@ -117,7 +121,7 @@ struct vm {
 
 static long opt_vms = 1, opt_vcpus = 1, opt_first_id, opt_stride = 1;
 static long opt_time_ms, opt_delay_ms, opt_churn;
-static bool opt_main_pattern, opt_quiet;
+static bool opt_main_pattern, opt_quiet, opt_strict;
 static enum guest opt_guest = GUEST_IO;
 static const char *opt_ready;
 
@@ -450,7 +454,7 @@ static void *vcpu_thread(void *arg)
 		if (vc->irq_owed && irq_inject(vc) < 0)
 			goto err;
 		if (ioctl(vc->fd, KVM_RUN, 0) < 0) {
-			if (errno != EINTR && errno != EAGAIN) {
+			if (opt_strict || (errno != EINTR && errno != EAGAIN)) {
 				fprintf(stderr, "ksvmm: %s: KVM_RUN failed: %m\n",
 					vc->name);
 				goto err;
@@ -628,7 +632,8 @@ static void supervise(int nvms, bool churn)
 				 * spinning guest only makes progress (first
 				 * return, churn) when kicked.
 				 */
-				if (stop || (opt_guest == GUEST_SPIN && (churn || !ran)))
+				if (!opt_strict &&
+				    (stop || (opt_guest == GUEST_SPIN && (churn || !ran))))
 					pthread_kill(vc->thread, SIGUSR1);
 				/* Or it is in halt_wait(), in irq mode. */
 				if (stop && opt_guest == GUEST_IRQ)
@@ -738,7 +743,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: ksvmm [-m VMS] [-v VCPUS] [-p self|main] [-g io|hlt|spin|irq]\n"
-		"             [-t MS] [-c N] [-r FILE] [-i FIRST_ID] [-s STRIDE] [-d MS] [-q]\n"
+		"             [-t MS] [-c N] [-r FILE] [-i FIRST_ID] [-s STRIDE] [-d MS] [-q] [-e]\n"
 		"  -m VMs (max %d), -v vCPUs per VM (max %d), -i first vCPU id, -s id step\n"
 		"  -p self: runner threads create their vCPU fds (QEMU, default)\n"
 		"     main: main thread creates all vCPU fds, sleeps -d MS, spawns runners\n"
@@ -747,7 +752,9 @@ static void usage(void)
 		"  -t stop after MS milliseconds (default 0: at SIGTERM/SIGINT)\n"
 		"  -c churn through N VMs, each until its vCPUs did %d exits (irq: wakes)\n"
 		"  -r write FILE once every vCPU has returned from KVM_RUN (irq: woken)\n"
-		"  -q no summary\n", MAX_VMS, MAX_VCPUS, CHURN_EXITS);
+		"  -q no summary\n"
+		"  -e strict: no signals, any KVM_RUN error (EINTR too) is fatal;\n"
+		"     not with -g spin\n", MAX_VMS, MAX_VCPUS, CHURN_EXITS);
 	exit(1);
 }
 
@@ -793,7 +800,7 @@ static void parse_args(int argc, char **argv)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "m:v:p:g:t:c:r:i:s:d:q")) != -1) {
+	while ((opt = getopt(argc, argv, "m:v:p:g:t:c:r:i:s:d:qe")) != -1) {
 		switch (opt) {
 		case 'p':
 			if (strcmp(optarg, "main") && strcmp(optarg, "self"))
@@ -813,11 +820,14 @@ static void parse_args(int argc, char **argv)
 		case 'q':
 			opt_quiet = true;
 			break;
+		case 'e':
+			opt_strict = true;
+			break;
 		default:
 			num_arg(opt);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (opt_strict && opt_guest == GUEST_SPIN))
 		usage();
 }
 
