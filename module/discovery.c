@@ -18,6 +18,7 @@
 
 #include "kvmsched_abi.h"
 #include "discovery.h"
+#include "engine.h"
 #include "features.h"
 #include "registry.h"
 #include "scan.h"
@@ -51,14 +52,16 @@ static int ks_vm_destroy_pre(struct kprobe *kp, struct pt_regs *regs)
 /* The vCPU is complete and its fd installed; current is the creator. */
 static int ks_vcpu_create_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	ks_registry_vcpu_created(ks_arg0(regs));
+	if (ks_registry_vcpu_created(ks_arg0(regs)))
+		ks_engine_vm_appeared();
 	return 0;
 }
 
 /* Every KVM_RUN: current is the thread running the vCPU. */
 static int ks_vcpu_run_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	ks_registry_vcpu_run(ks_arg0(regs));
+	if (ks_registry_vcpu_run(ks_arg0(regs)))
+		ks_engine_vm_appeared();
 	return 0;
 }
 
@@ -68,8 +71,13 @@ static int ks_vcpu_run_pre(struct kprobe *kp, struct pt_regs *regs)
  */
 static int ks_vcpu_load_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	ks_registry_vcpu_loaded(ks_arg0(regs),
-				(int)regs_get_kernel_argument(regs, 1));
+	struct ks_vcpu *v;
+
+	rcu_read_lock();
+	v = ks_registry_vcpu_current(ks_arg0(regs));
+	if (v)
+		ks_engine_vcpu_loaded(v, (int)regs_get_kernel_argument(regs, 1));
+	rcu_read_unlock();
 	return 0;
 }
 
@@ -145,7 +153,8 @@ static void ks_arm(void)
 		return;
 	}
 	/* VMs created before the hooks existed are found by their files. */
-	ks_scan_existing();
+	if (ks_scan_existing())
+		ks_engine_vm_appeared();
 }
 
 static void ks_disarm(void)

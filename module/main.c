@@ -5,10 +5,10 @@
  */
 #include <linux/module.h>
 
-#include "affinity.h"
 #include "discovery.h"
+#include "engine.h"
+#include "guard.h"
 #include "registry.h"
-#include "sched.h"
 #include "sysfs.h"
 
 static int __init ks_init(void)
@@ -18,15 +18,15 @@ static int __init ks_init(void)
 	err = ks_registry_init();
 	if (err)
 		return err;
-	err = ks_sched_init();
+	err = ks_engine_init();
 	if (err)
 		goto err_registry;
-	err = ks_affinity_init();
+	err = ks_guard_init();
 	if (err)
-		goto err_sched;
+		goto err_engine;
 	err = ks_sysfs_init();
 	if (err)
-		goto err_affinity;
+		goto err_guard;
 	err = ks_discovery_init();
 	if (err)
 		goto err_sysfs;
@@ -35,16 +35,11 @@ static int __init ks_init(void)
 
 err_sysfs:
 	ks_sysfs_exit();
-err_affinity:
-	ks_sched_quiesce();
-	ks_affinity_quiesce();
-	ks_affinity_exit();
-	ks_sched_exit();
-	ks_registry_exit();
-	return err;
-err_sched:
-	ks_sched_quiesce();
-	ks_sched_exit();
+err_guard:
+	ks_guard_exit();
+err_engine:
+	ks_engine_quiesce();
+	ks_engine_exit();
 err_registry:
 	ks_registry_exit();
 	return err;
@@ -55,13 +50,13 @@ static void __exit ks_exit(void)
 	/* Disarms the hooks and forgets every VM, removing their dirs. */
 	ks_discovery_exit();
 	/*
-	 * Stop the RT guard, then the passes and repairs: with no VM left no
-	 * policy write can apply, and threads get back what they had.
+	 * Stop the RT guard, which queues repairs, then the engine's passes
+	 * and repairs: with no VM left no policy write can apply, and every
+	 * thread gets back what it had.
 	 */
-	ks_sched_quiesce();
-	ks_affinity_quiesce();
-	ks_affinity_exit();
-	ks_sched_exit();
+	ks_guard_exit();
+	ks_engine_quiesce();
+	ks_engine_exit();
 	ks_sysfs_exit();
 	ks_registry_exit();
 	pr_info("unloaded\n");

@@ -20,10 +20,8 @@
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
 
-#include "affinity.h"
 #include "compat.h"
 #include "registry.h"
-#include "rules.h"
 #include "sysfs.h"
 
 /*
@@ -190,9 +188,6 @@ static struct ks_vm *ks_vm_add(struct kvm *kvm, const struct ks_vmm *vmm)
 	vm->tgid = get_pid(vmm->tgid);
 	vm->seq = ++ks_vm_seq;
 	memcpy(vm->comm, vmm->comm, sizeof(vm->comm));
-	/* Rules are matched in process context, before any guest entry. */
-	vm->rules_pending = ks_rules_active();
-	vm->gen = vm->rules_pending;
 	vm->guard_runtime_us = KS_GUARD_RUNTIME_DEF_US;
 	vm->guard_period_us = KS_GUARD_PERIOD_DEF_US;
 	hash_add(ks_vm_hash, &vm->hnode, (unsigned long)kvm);
@@ -202,8 +197,10 @@ static struct ks_vm *ks_vm_add(struct kvm *kvm, const struct ks_vmm *vmm)
 	return vm;
 }
 
+/* *@new_vm: set if it published @vcpu's VM. */
 static struct ks_vcpu *ks_vcpu_get_or_add(struct kvm_vcpu *vcpu,
-					  const struct ks_vmm *vmm)
+					  const struct ks_vmm *vmm,
+					  bool *new_vm)
 {
 	struct ks_vcpu *v;
 	struct ks_vm *vm;
@@ -215,6 +212,7 @@ static struct ks_vcpu *ks_vcpu_get_or_add(struct kvm_vcpu *vcpu,
 	vm = ks_vm_lookup(vcpu->kvm);
 	if (!vm) {
 		vm = ks_vm_add(vcpu->kvm, vmm);
+		*new_vm = !!vm;
 		if (!vm)
 			return NULL;
 		v = ks_vcpu_lookup_rcu(vcpu);
@@ -235,25 +233,27 @@ static void ks_warn_nomem(void)
 	pr_warn_ratelimited("out of memory tracking a vCPU; will retry at its next KVM_RUN\n");
 }
 
-void ks_registry_vcpu_created(struct kvm_vcpu *vcpu)
+bool ks_registry_vcpu_created(struct kvm_vcpu *vcpu)
 {
+	bool new_vm = false;
 	struct ks_vmm vmm;
 	struct ks_vcpu *v;
 
 	ks_vmm_snapshot(&vmm, current);
 	spin_lock(&ks_lock);
-	v = ks_vcpu_get_or_add(vcpu, &vmm);
+	v = ks_vcpu_get_or_add(vcpu, &vmm, &new_vm);
 	spin_unlock(&ks_lock);
 	if (!v)
 		ks_warn_nomem();
+	return new_vm;
 }
 
-void ks_registry_vcpu_run(struct kvm_vcpu *vcpu)
+bool ks_registry_vcpu_run(struct kvm_vcpu *vcpu)
 {
 	struct pid *me = task_pid(current), *old = NULL;
+	bool bound, new_vm = false;
 	struct ks_vmm vmm;
 	struct ks_vcpu *v;
-	bool bound;
 
 	/* Every KVM_RUN comes here: the common case takes no lock. */
 	rcu_read_lock();
@@ -261,11 +261,11 @@ void ks_registry_vcpu_run(struct kvm_vcpu *vcpu)
 	bound = v && READ_ONCE(v->thread) == me;
 	rcu_read_unlock();
 	if (bound)
-		return;
+		return false;
 
 	ks_vmm_snapshot(&vmm, current);
 	spin_lock(&ks_lock);
-	v = ks_vcpu_get_or_add(vcpu, &vmm);
+	v = ks_vcpu_get_or_add(vcpu, &vmm, &new_vm);
 	if (v && v->thread != me) {
 		old = v->thread;
 		WRITE_ONCE(v->thread, get_pid(me));
@@ -274,32 +274,32 @@ void ks_registry_vcpu_run(struct kvm_vcpu *vcpu)
 	put_pid(old);
 	if (!v)
 		ks_warn_nomem();
+	return new_vm;
 }
 
-/* A vCPU is being loaded on @cpu: in KVM_RUN, or scheduled in meanwhile. */
-void ks_registry_vcpu_loaded(struct kvm_vcpu *vcpu, int cpu)
+struct ks_vcpu *ks_registry_vcpu_current(struct kvm_vcpu *vcpu)
 {
-	struct ks_vcpu *v;
+	struct ks_vcpu *v = ks_vcpu_lookup_rcu(vcpu);
 
-	rcu_read_lock();
-	v = ks_vcpu_lookup_rcu(vcpu);
-	if (v && READ_ONCE(v->thread) == task_pid(current))
-		ks_affinity_vcpu_loaded(v, cpu);
-	rcu_read_unlock();
+	return v && READ_ONCE(v->thread) == task_pid(current) ? v : NULL;
 }
 
-void ks_registry_vm_found(struct kvm *kvm, const struct ks_vmm *vmm)
+bool ks_registry_vm_found(struct kvm *kvm, const struct ks_vmm *vmm)
 {
 	struct ks_vm *vm;
+	bool new_vm = false;
 
 	spin_lock(&ks_lock);
 	vm = ks_vm_lookup(kvm);
-	if (!vm)
+	if (!vm) {
 		vm = ks_vm_add(kvm, vmm);
+		new_vm = !!vm;
+	}
 	spin_unlock(&ks_lock);
 	if (!vm)
 		pr_warn_ratelimited("out of memory tracking VM of pid %d\n",
 				    pid_nr(vmm->tgid));
+	return new_vm;
 }
 
 /* After this, no path can reach vm->kvm or any of its vCPUs. */
@@ -431,12 +431,10 @@ static void ks_vm_sysfs_work(struct work_struct *work)
 		vm->removed = true;
 	spin_unlock(&ks_lock);
 
-	if (remove) {
+	if (remove)
 		ks_vm_sysfs_remove(vm);
-	} else if (!dead) {
+	else if (!dead)
 		ks_vm_sysfs_add(vm);
-		ks_affinity_vm_born(vm);
-	}
 	kobject_put(&vm->kobj);		/* the queued work's reference */
 }
 

@@ -16,6 +16,7 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
+#include "engine.h"
 #include "placement.h"
 #include "rulematch.h"
 #include "schedpol.h"
@@ -48,7 +49,7 @@ struct ks_vm {
 	struct ks_mask *cpus;		/* every vCPU's; NULL: none */
 	struct ks_mask *emulator_cpus;	/* the other threads'; NULL: none */
 	unsigned int gen;		/* bumped on a change; hooks read it */
-	bool rules_pending;		/* rules not yet matched against it */
+	bool born;			/* rules matched; hooks read it */
 	char rule[KS_RULE_NAME_MAX + 1];	/* the rule it got, if any */
 	atomic_long_t emulator_repairs;
 
@@ -80,19 +81,17 @@ struct ks_vcpu {
 	struct task_struct *twork_task;	/* the thread twork is queued on */
 	struct list_head pending;	/* while twork is queued */
 	struct callback_head unload_kick;	/* wakes a halted thread */
-	atomic_long_t repairs;
+	atomic_long_t repairs[KS_NR_ASPECTS];	/* drift repaired */
 
 	/* Scheduling: policy fields under ks_policy_mutex. */
 	struct ks_sched_cfg sched;	/* own override */
 	u64 sched_want;			/* packed attr for its thread; hooks read it */
-	u64 sched_applied;		/* sched_want when last applied */
 	bool sched_rt;			/* asks for fifo or rr; the guard reads it */
 	u64 rt_since_ns;		/* local_clock() when we last made it RT */
 	struct ks_guard_win guard;	/* the guard thread's alone */
 	u64 streak_start_ns;		/* the guard's: its run's start, 0: none */
 	unsigned long streak_nvcsw;	/* the guard's: nvcsw at that start */
 	struct pid *streak_pid;		/* the guard's: whose; compared only */
-	atomic_long_t sched_repairs;
 	atomic_long_t rt_demotions;
 };
 
@@ -100,12 +99,16 @@ struct ks_vcpu {
 #define KS_VCPU_DEMOTED		1	/* the RT guard took its RT class */
 #define KS_VCPU_UNLOAD_KICKED	2	/* unload woke its sleeping thread */
 
-/* Called from kprobe handlers: atomic context, never sleep. */
-void ks_registry_vcpu_created(struct kvm_vcpu *vcpu);
-void ks_registry_vcpu_run(struct kvm_vcpu *vcpu);
+/*
+ * Called from kprobe handlers: atomic context, never sleep. Those that can
+ * publish a VM return true when they did.
+ */
+bool ks_registry_vcpu_created(struct kvm_vcpu *vcpu);
+bool ks_registry_vcpu_run(struct kvm_vcpu *vcpu);
 void ks_registry_vm_destroyed(struct kvm *kvm);
-void ks_registry_vm_found(struct kvm *kvm, const struct ks_vmm *vmm);
-void ks_registry_vcpu_loaded(struct kvm_vcpu *vcpu, int cpu);
+bool ks_registry_vm_found(struct kvm *kvm, const struct ks_vmm *vmm);
+/* Under rcu_read_lock(): @vcpu's object if current runs it, else NULL. */
+struct ks_vcpu *ks_registry_vcpu_current(struct kvm_vcpu *vcpu);
 
 /* Process context. */
 void ks_vmm_snapshot(struct ks_vmm *vmm, struct task_struct *task);

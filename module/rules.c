@@ -16,6 +16,7 @@
 #include <linux/wait_bit.h>
 
 #include "affinity.h"
+#include "engine.h"
 #include "features.h"
 #include "registry.h"
 #include "rulematch.h"
@@ -113,18 +114,6 @@ static int ks_rule_depth(struct ks_rule *r, struct task_struct *task,
 	default:
 		return -1;
 	}
-}
-
-static struct ks_mask *ks_mask_dup(struct ks_mask *m)
-{
-	struct ks_mask *copy;
-
-	if (!m)
-		return NULL;
-	copy = ks_mask_alloc(GFP_KERNEL);
-	if (copy)
-		cpumask_copy(ks_mask_cpus(copy), ks_mask_cpus(m));
-	return copy;
 }
 
 bool ks_rules_apply(struct ks_vm *vm)

@@ -20,6 +20,7 @@
 struct ks_scan_ctx {
 	struct task_struct *task;
 	struct ks_vmm vmm;
+	bool found;		/* published a VM */
 };
 
 static bool ks_is_vm_file(struct file *file)
@@ -37,21 +38,21 @@ static bool ks_is_vm_file(struct file *file)
 
 static int ks_scan_fd(const void *arg, struct file *file, unsigned int fd)
 {
-	const struct ks_scan_ctx *ctx = arg;
+	struct ks_scan_ctx *ctx = (struct ks_scan_ctx *)arg;
 	struct kvm *kvm;
 
 	if (!ks_is_vm_file(file))
 		return 0;
 	kvm = file->private_data;
 	/* A VM fd passed to another process: its VMM is found on its own. */
-	if (kvm->mm == ctx->task->mm)
-		ks_registry_vm_found(kvm, &ctx->vmm);
+	if (kvm->mm == ctx->task->mm && ks_registry_vm_found(kvm, &ctx->vmm))
+		ctx->found = true;
 	return 0;
 }
 
-void ks_scan_existing(void)
+bool ks_scan_existing(void)
 {
-	struct ks_scan_ctx ctx;
+	struct ks_scan_ctx ctx = { };
 	struct task_struct *p;
 
 	rcu_read_lock();
@@ -67,4 +68,5 @@ void ks_scan_existing(void)
 		task_unlock(p);
 	}
 	rcu_read_unlock();
+	return ctx.found;
 }

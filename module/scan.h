@@ -3,6 +3,9 @@
 #ifndef KS_SCAN_H
 #define KS_SCAN_H
 
-void ks_scan_existing(void);
+#include <linux/types.h>
+
+/* Returns whether it published a VM. */
+bool ks_scan_existing(void);
 
 #endif /* KS_SCAN_H */

@@ -11,10 +11,13 @@
 #include "kvmsched_abi.h"
 #include "affinity.h"
 #include "discovery.h"
+#include "engine.h"
 #include "features.h"
+#include "guard.h"
 #include "registry.h"
 #include "rules.h"
 #include "sched.h"
+#include "settings.h"
 #include "sysfs.h"
 
 static struct kobject *ks_root_kobj;
@@ -78,28 +81,27 @@ static ssize_t nr_vcpus_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t vm_cpus_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
-	return ks_affinity_show(to_vm(kobj), NULL, KS_POLICY_CPUS, buf);
+	return ks_setting_cpus_show(to_vm(kobj), NULL, KS_CPUS, buf);
 }
 
 static ssize_t vm_cpus_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t len)
 {
-	return ks_affinity_store(to_vm(kobj), NULL, KS_POLICY_CPUS, buf, len);
+	return ks_setting_cpus_store(to_vm(kobj), NULL, KS_CPUS, buf, len);
 }
 
 static ssize_t emulator_cpus_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)
 {
-	return ks_affinity_show(to_vm(kobj), NULL, KS_POLICY_EMULATOR_CPUS,
-				buf);
+	return ks_setting_cpus_show(to_vm(kobj), NULL, KS_EMULATOR_CPUS, buf);
 }
 
 static ssize_t emulator_cpus_store(struct kobject *kobj,
 				   struct kobj_attribute *attr,
 				   const char *buf, size_t len)
 {
-	return ks_affinity_store(to_vm(kobj), NULL, KS_POLICY_EMULATOR_CPUS,
-				 buf, len);
+	return ks_setting_cpus_store(to_vm(kobj), NULL, KS_EMULATOR_CPUS, buf,
+				     len);
 }
 
 static ssize_t emulator_repairs_show(struct kobject *kobj,
@@ -138,8 +140,8 @@ static ssize_t sched_setting_show(struct kobject *kobj,
 	struct ks_sched_kattr *a = to_sched_kattr(attr);
 	struct ks_vcpu *v = a->scope == KS_SCOPE_VCPU ? to_vcpu(kobj) : NULL;
 
-	return ks_sched_show(v ? v->vm : to_vm(kobj), v, a->scope, a->field,
-			     buf);
+	return ks_setting_sched_show(v ? v->vm : to_vm(kobj), v, a->scope,
+				     a->field, buf);
 }
 
 static ssize_t sched_setting_store(struct kobject *kobj,
@@ -149,8 +151,8 @@ static ssize_t sched_setting_store(struct kobject *kobj,
 	struct ks_sched_kattr *a = to_sched_kattr(attr);
 	struct ks_vcpu *v = a->scope == KS_SCOPE_VCPU ? to_vcpu(kobj) : NULL;
 
-	return ks_sched_store(v ? v->vm : to_vm(kobj), v, a->scope, a->field,
-			      buf, len);
+	return ks_setting_sched_store(v ? v->vm : to_vm(kobj), v, a->scope,
+				      a->field, buf, len);
 }
 
 static ssize_t sched_effective_show(struct kobject *kobj,
@@ -297,7 +299,7 @@ static ssize_t vcpu_cpus_show(struct kobject *kobj,
 {
 	struct ks_vcpu *v = to_vcpu(kobj);
 
-	return ks_affinity_show(v->vm, v, KS_POLICY_CPUS, buf);
+	return ks_setting_cpus_show(v->vm, v, KS_CPUS, buf);
 }
 
 static ssize_t vcpu_cpus_store(struct kobject *kobj,
@@ -306,7 +308,7 @@ static ssize_t vcpu_cpus_store(struct kobject *kobj,
 {
 	struct ks_vcpu *v = to_vcpu(kobj);
 
-	return ks_affinity_store(v->vm, v, KS_POLICY_CPUS, buf, len);
+	return ks_setting_cpus_store(v->vm, v, KS_CPUS, buf, len);
 }
 
 static ssize_t effective_cpus_show(struct kobject *kobj,
@@ -325,14 +327,14 @@ static ssize_t affinity_repairs_show(struct kobject *kobj,
 				     struct kobj_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&to_vcpu(kobj)->repairs));
+			  atomic_long_read(&to_vcpu(kobj)->repairs[KS_ASPECT_AFFINITY]));
 }
 
 static ssize_t sched_repairs_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&to_vcpu(kobj)->sched_repairs));
+			  atomic_long_read(&to_vcpu(kobj)->repairs[KS_ASPECT_SCHED]));
 }
 
 static ssize_t rt_demotions_show(struct kobject *kobj,

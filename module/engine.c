@@ -1,0 +1,669 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The enforcement engine.
+ *
+ * No hook can veto a change of a thread's mask or class (sched_setaffinity,
+ * sched_setattr, cpusets, hotplug all rewrite them), so kvmsched enforces
+ * where it matters, the same way for every aspect in ks_aspects[]:
+ *
+ *  - vCPU threads: each time KVM loads a vCPU on a CPU (at KVM_RUN, and at
+ *    every schedule-in while in it) the load hook asks each aspect whether
+ *    the thread misses the vCPU's published target, and whether the VM's
+ *    policy generation moved. On a miss it queues task work on the thread
+ *    with TWA_RESUME: KVM checks for pending work with interrupts off just
+ *    before each guest entry, cancels the entry, runs the work as it does
+ *    any notify-resume work and goes on into the guest, inside the same
+ *    KVM_RUN. The thread repairs itself (set_cpus_allowed_ptr() migrates
+ *    it) before it can enter the guest, and the VMM sees nothing. Work
+ *    queued on another thread (the RT guard's) kicks it out of guest mode.
+ *  - Policy writes, VM birth (rules) and hotplug apply to the threads at
+ *    once, from the writer's context or a work item.
+ *  - Threads that run no vCPU (emulator, IO, vhost) cannot be caught
+ *    before an entry: they are set at each write, at birth, and by a
+ *    periodic pass.
+ *  - A halted vCPU runs its work when it wakes, which may be never. Only
+ *    unload needs it run now: every KS_DRAIN_MS until all work has run, it
+ *    gives each vCPU whose work is pending and whose thread sleeps a
+ *    signal-style kick (TWA_SIGNAL, a no-op), which wakes it; that KVM_RUN
+ *    returns EINTR, the one repair a VMM can notice. A runnable thread
+ *    runs its work when it next gets a CPU, and is not kicked.
+ *
+ * One record per thread kvmsched touched holds, for each aspect, what the
+ * thread had before kvmsched and what kvmsched last gave it. An empty
+ * policy or unload gives an aspect back only while the thread still has
+ * what kvmsched gave it: otherwise someone else owns it now.
+ */
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/hashtable.h>
+#include <linux/kobject.h>
+#include <linux/moduleparam.h>
+#include <linux/pid.h>
+#include <linux/rcupdate_wait.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/task_work.h>
+#include <linux/wait_bit.h>
+#include <linux/workqueue.h>
+
+#include "affinity.h"
+#include "engine.h"
+#include "registry.h"
+#include "rules.h"
+#include "sched.h"
+
+static unsigned int reconcile_ms = 1000;
+static int reconcile_ms_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, 60000);
+}
+
+static const struct kernel_param_ops reconcile_ms_ops = {
+	.set = reconcile_ms_set,
+	.get = param_get_uint,
+};
+module_param_cb(reconcile_ms, &reconcile_ms_ops, &reconcile_ms, 0644);
+MODULE_PARM_DESC(reconcile_ms,
+		 "Period of the pass that confines emulator threads and repairs drift, in ms (0: off; 0-60000, default 1000)");
+
+/* Policy and thread changes; the full rule is in engine.h. */
+DEFINE_MUTEX(ks_policy_mutex);
+
+static const struct ks_aspect *const ks_aspects[KS_NR_ASPECTS] = {
+	[KS_ASPECT_AFFINITY] = &ks_affinity_aspect,
+	[KS_ASPECT_SCHED] = &ks_sched_aspect,
+};
+
+/*
+ * A thread kvmsched changed. state[] holds, per aspect whose bit is set
+ * in touched, what the thread had before kvmsched (orig) and after its
+ * last change (set), at ks_state_off[aspect].
+ */
+struct ks_thread {
+	struct hlist_node hnode;	/* in ks_threads */
+	struct pid *pid;
+	unsigned long touched;		/* bit per aspect */
+	unsigned long state[];
+};
+
+static DEFINE_HASHTABLE(ks_threads, 8);		/* under ks_policy_mutex */
+static size_t ks_state_size[KS_NR_ASPECTS], ks_state_off[KS_NR_ASPECTS];
+static size_t ks_thread_size;
+
+/* Scratch thread states per aspect; under ks_policy_mutex. */
+static void *ks_have[KS_NR_ASPECTS], *ks_want[KS_NR_ASPECTS];
+static void *ks_emu_want[KS_NR_ASPECTS];
+
+/* Task works queued and not yet run; unload waits for zero. */
+static atomic_t ks_nr_works = ATOMIC_INIT(0);
+
+/*
+ * vCPUs whose repair is queued on a thread and has not started, each with
+ * a reference on that thread, for unload's kick. Any context; innermost.
+ */
+static DEFINE_SPINLOCK(ks_pending_lock);
+static LIST_HEAD(ks_pending);
+
+/* How long unload lets queued repairs run by themselves between kicks. */
+#define KS_DRAIN_MS	200
+
+static int ks_cpuhp_state = -1;
+static void ks_reconcile_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(ks_reconcile_work, ks_reconcile_fn);
+static void ks_hotplug_fn(struct work_struct *work);
+static DECLARE_WORK(ks_hotplug_work, ks_hotplug_fn);
+static void ks_births_fn(struct work_struct *work);
+static DECLARE_WORK(ks_births_work, ks_births_fn);
+
+static void *ks_orig(struct ks_thread *t, int a)
+{
+	return (char *)t->state + ks_state_off[a];
+}
+
+static void *ks_set(struct ks_thread *t, int a)
+{
+	return (char *)ks_orig(t, a) + ks_state_size[a];
+}
+
+static struct ks_thread *ks_thread_find(struct pid *pid)
+{
+	struct ks_thread *t;
+
+	lockdep_assert_held(&ks_policy_mutex);
+	hash_for_each_possible(ks_threads, t, hnode, (unsigned long)pid)
+		if (t->pid == pid)
+			return t;
+	return NULL;
+}
+
+static void ks_thread_free(struct ks_thread *t)
+{
+	hash_del(&t->hnode);
+	put_pid(t->pid);
+	kfree(t);
+}
+
+/*
+ * Gives @task @want for aspect @a, recording what it had before kvmsched
+ * first changed it; @want NULL (no policy): its own back, and the aspect
+ * forgotten. Returns whether the thread had to change.
+ */
+static bool ks_thread_apply(struct task_struct *task, int a, const void *want)
+{
+	const struct ks_aspect *asp = ks_aspects[a];
+	struct pid *pid = task_pid(task);
+	struct ks_thread *t;
+	int err;
+
+	lockdep_assert_held(&ks_policy_mutex);
+	t = ks_thread_find(pid);
+	if (!want) {
+		if (!t || !test_bit(a, &t->touched))
+			return false;
+		asp->get(task, ks_have[a]);
+		if (asp->same(ks_have[a], ks_set(t, a)))
+			asp->set(task, ks_orig(t, a));
+		clear_bit(a, &t->touched);
+		if (!t->touched)
+			ks_thread_free(t);
+		return false;
+	}
+	asp->get(task, ks_have[a]);
+	if (asp->satisfies(ks_have[a], want))
+		return false;
+	if (!t) {
+		/* On failure the allocator says so; the next pass retries. */
+		t = kzalloc(ks_thread_size, GFP_KERNEL);
+		if (!t)
+			return false;
+		t->pid = get_pid(pid);
+		hash_add(ks_threads, &t->hnode, (unsigned long)pid);
+	}
+	if (!test_and_set_bit(a, &t->touched))
+		memcpy(ks_orig(t, a), ks_have[a], ks_state_size[a]);
+	err = asp->set(task, want);
+	if (err)
+		pr_warn_ratelimited("cannot set %s of thread %d: %d\n",
+				    asp->name, pid_nr(pid), err);
+	asp->get(task, ks_set(t, a));
+	return true;
+}
+
+/*
+ * Under cpus_read_lock() (its assertion is not exported): every aspect
+ * recomputes @v's target and publishes it; @task, if given (@v's thread),
+ * gets them. @count: a thread found off a target that did not change,
+ * once it has had the VM's latest policy, is drift, counted per aspect.
+ */
+static void ks_vcpu_sync(struct ks_vcpu *v, struct task_struct *task,
+			 bool count)
+{
+	struct ks_vm *vm = v->vm;
+	bool drift, changed;
+	int a, has;
+
+	lockdep_assert_held(&ks_policy_mutex);
+	drift = count && READ_ONCE(v->applied_gen) == vm->gen;
+	for (a = 0; a < KS_NR_ASPECTS; a++) {
+		const struct ks_aspect *asp = ks_aspects[a];
+
+		changed = false;
+		has = asp->vcpu_target(v, task, ks_want[a], &changed);
+		if (has < 0 || !task)
+			continue;
+		if (ks_thread_apply(task, a, has ? ks_want[a] : NULL) &&
+		    drift && !changed)
+			atomic_long_inc(&v->repairs[a]);
+		if (!has || !asp->vcpu_give_up)
+			continue;
+		asp->get(task, ks_have[a]);
+		if (!asp->satisfies(ks_have[a], ks_want[a]))
+			asp->vcpu_give_up(v);
+	}
+	if (task)
+		WRITE_ONCE(v->applied_gen, vm->gen);
+}
+
+static void ks_vcpu_sync_thread(struct ks_vcpu *v, bool count)
+{
+	struct task_struct *task = ks_vcpu_get_task(v);
+
+	ks_vcpu_sync(v, task, count);
+	if (task)
+		put_task_struct(task);
+}
+
+static void ks_vm_sync_vcpus(struct ks_vm *vm, bool count)
+{
+	struct ks_vcpu **vcpus;
+	int i, n;
+
+	n = ks_vm_get_vcpus(vm, &vcpus);
+	if (n < 0) {
+		pr_warn_ratelimited("out of memory placing VM %s\n",
+				    kobject_name(&vm->kobj));
+		return;
+	}
+	for (i = 0; i < n; i++)
+		ks_vcpu_sync_thread(vcpus[i], count);
+	ks_put_vcpus(vcpus, n);
+}
+
+/*
+ * Before Linux 6.4, vhost workers are kernel threads named "vhost-<tid>"
+ * after the VMM thread that set them up; later they are threads of the VMM
+ * and for_each_thread() finds them.
+ */
+static bool ks_is_vhost_of(struct task_struct *p, struct pid *tgid)
+{
+	struct task_struct *owner;
+	int tid;
+
+	if (!(p->flags & PF_KTHREAD) || strncmp(p->comm, "vhost-", 6) ||
+	    kstrtoint(p->comm + 6, 10, &tid))
+		return false;
+	owner = pid_task(find_pid_ns(tid, &init_pid_ns), PIDTYPE_PID);
+	return owner && task_tgid(owner) == tgid;
+}
+
+/* The VMM's threads and vhost workers, with references. */
+static int ks_emulator_threads(struct pid *tgid, struct task_struct ***out)
+{
+	struct task_struct *leader, *p, *t, **arr = NULL;
+	int n, want = 0;
+
+	for (;;) {
+		kfree(arr);
+		arr = want ? kcalloc(want, sizeof(*arr), GFP_KERNEL) : NULL;
+		if (want && !arr)
+			return -ENOMEM;
+		n = 0;
+		rcu_read_lock();
+		leader = pid_task(tgid, PIDTYPE_TGID);
+		if (leader) {
+			for_each_thread(leader, t)
+				if (n++ < want)
+					arr[n - 1] = get_task_struct(t);
+			for_each_process(p)
+				if (ks_is_vhost_of(p, tgid) && n++ < want)
+					arr[n - 1] = get_task_struct(p);
+		}
+		rcu_read_unlock();
+		if (n <= want)
+			break;
+		while (want)
+			put_task_struct(arr[--want]);
+		want = n + 8;
+	}
+	*out = arr;
+	return n;
+}
+
+/* Whether @pid runs a vCPU of a VM of @tgid among @vms. */
+static bool ks_runs_vcpu(struct pid *tgid, struct pid *pid, struct ks_vm **vms,
+			 int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (vms[i]->tgid == tgid && ks_vm_runs_thread(vms[i], pid))
+			return true;
+	return false;
+}
+
+/*
+ * The threads of process @tgid that run no vCPU get each aspect's
+ * emulator target. @count: changes are drift, counted on the process's
+ * first VM (the threads are shared by its VMs).
+ */
+static void ks_emulator_sync(struct pid *tgid, struct ks_vm **vms, int n,
+			     bool count)
+{
+	struct task_struct **threads;
+	bool has[KS_NR_ASPECTS];
+	long repairs = 0;
+	int a, i, nt;
+
+	lockdep_assert_held(&ks_policy_mutex);
+	for (a = 0; a < KS_NR_ASPECTS; a++)
+		has[a] = ks_aspects[a]->emulator_target(tgid, vms, n,
+							ks_emu_want[a]);
+	nt = ks_emulator_threads(tgid, &threads);
+	if (nt < 0)
+		return;
+	for (i = 0; i < nt; i++) {
+		if (!ks_runs_vcpu(tgid, task_pid(threads[i]), vms, n))
+			for (a = 0; a < KS_NR_ASPECTS; a++)
+				repairs += ks_thread_apply(threads[i], a,
+							   has[a] ? ks_emu_want[a] : NULL);
+		put_task_struct(threads[i]);
+	}
+	kfree(threads);
+	for (i = 0; count && repairs && i < n; i++) {
+		if (vms[i]->tgid == tgid) {
+			atomic_long_add(repairs, &vms[i]->emulator_repairs);
+			break;
+		}
+	}
+}
+
+/* The emulator threads of @vm's process, after a change of @vm. */
+static void ks_vm_sync_emulator(struct ks_vm *vm)
+{
+	struct ks_vm **vms;
+	int n;
+
+	n = ks_get_vms(&vms);
+	if (n < 0)
+		return;
+	ks_emulator_sync(vm->tgid, vms, n, false);
+	ks_put_vms(vms, n);
+}
+
+/*
+ * A VM is born once: the first of its vCPU's first repair, the births
+ * pass and a policy write matches the rules against it (so that a rule
+ * matched later cannot undo a write). True if a rule gave it settings.
+ */
+static bool ks_vm_birth(struct ks_vm *vm)
+{
+	lockdep_assert_held(&ks_policy_mutex);
+	if (vm->born)
+		return false;
+	WRITE_ONCE(vm->born, true);
+	if (!ks_rules_apply(vm))
+		return false;
+	WRITE_ONCE(vm->gen, vm->gen + 1);
+	return true;
+}
+
+void ks_engine_resync(struct ks_vm *vm, struct ks_vcpu *v, bool emulator)
+{
+	lockdep_assert_held(&ks_policy_mutex);
+	ks_vm_birth(vm);
+	WRITE_ONCE(vm->gen, vm->gen + 1);
+	if (v)
+		ks_vcpu_sync_thread(v, false);
+	else if (emulator)
+		ks_vm_sync_emulator(vm);
+	else
+		ks_vm_sync_vcpus(vm, false);
+}
+
+/* VMs not born yet: their rules, and their threads placed. */
+static void ks_births_fn(struct work_struct *work)
+{
+	struct ks_vm **vms;
+	int i, n;
+
+	mutex_lock(&ks_policy_mutex);
+	cpus_read_lock();
+	n = ks_get_vms(&vms);
+	for (i = 0; i < n; i++) {
+		if (ks_vm_birth(vms[i])) {
+			ks_vm_sync_vcpus(vms[i], false);
+			ks_emulator_sync(vms[i]->tgid, vms, n, false);
+		}
+	}
+	if (n >= 0)
+		ks_put_vms(vms, n);
+	cpus_read_unlock();
+	mutex_unlock(&ks_policy_mutex);
+}
+
+void ks_engine_vm_appeared(void)
+{
+	queue_work(system_unbound_wq, &ks_births_work);
+}
+
+static void ks_vcpu_twork(struct callback_head *cb)
+{
+	struct ks_vcpu *v = container_of(cb, struct ks_vcpu, twork);
+	struct ks_vm *vm = v->vm;
+	bool born;
+
+	spin_lock_irq(&ks_pending_lock);
+	list_del(&v->pending);
+	spin_unlock_irq(&ks_pending_lock);
+	put_task_struct(v->twork_task);
+	/* Cleared first: drift while we work queues another pass. */
+	clear_bit(KS_VCPU_WORK_QUEUED, &v->flags);
+	mutex_lock(&ks_policy_mutex);
+	cpus_read_lock();
+	if (ks_vm_alive(vm) && READ_ONCE(v->thread) == task_pid(current)) {
+		born = ks_vm_birth(vm);
+		ks_vcpu_sync(v, current, true);
+		if (born)
+			ks_vm_sync_emulator(vm);
+	}
+	cpus_read_unlock();
+	mutex_unlock(&ks_policy_mutex);
+	kobject_put(&v->kobj);
+	if (atomic_dec_and_test(&ks_nr_works))
+		wake_up_var(&ks_nr_works);
+}
+
+/*
+ * TWA_RESUME kicks a thread running on another CPU out of guest mode
+ * (set_notify_resume()), so the RT guard's demotions take effect at once.
+ */
+void ks_engine_kick(struct ks_vcpu *v, struct task_struct *task)
+{
+	unsigned long flags;
+
+	if (test_and_set_bit(KS_VCPU_WORK_QUEUED, &v->flags))
+		return;
+	if (!kobject_get_unless_zero(&v->kobj))
+		goto undo;
+	atomic_inc(&ks_nr_works);
+	init_task_work(&v->twork, ks_vcpu_twork);
+	/* Listed before it can run: the work unlists itself first. */
+	v->twork_task = get_task_struct(task);
+	spin_lock_irqsave(&ks_pending_lock, flags);
+	list_add(&v->pending, &ks_pending);
+	spin_unlock_irqrestore(&ks_pending_lock, flags);
+	if (!task_work_add(task, &v->twork, TWA_RESUME))
+		return;
+	/* The thread is exiting: nobody will enter the guest. */
+	spin_lock_irqsave(&ks_pending_lock, flags);
+	list_del(&v->pending);
+	spin_unlock_irqrestore(&ks_pending_lock, flags);
+	put_task_struct(task);
+	atomic_dec(&ks_nr_works);
+	kobject_put(&v->kobj);
+undo:
+	clear_bit(KS_VCPU_WORK_QUEUED, &v->flags);
+}
+
+void ks_engine_vcpu_loaded(struct ks_vcpu *v, int cpu)
+{
+	int a;
+
+	if (READ_ONCE(v->applied_gen) != READ_ONCE(v->vm->gen) ||
+	    !READ_ONCE(v->vm->born))
+		goto kick;
+	for (a = 0; a < KS_NR_ASPECTS; a++)
+		if (ks_aspects[a]->vcpu_violated(v, cpu))
+			goto kick;
+	return;
+kick:
+	ks_engine_kick(v, current);
+}
+
+static void ks_unload_kick_fn(struct callback_head *cb)
+{
+	if (atomic_dec_and_test(&ks_nr_works))
+		wake_up_var(&ks_nr_works);
+}
+
+/*
+ * Unload: a repair pending on a thread that sleeps is on a halted vCPU. A
+ * no-op TWA_SIGNAL work wakes the thread, which then runs both; once per
+ * vCPU.
+ */
+static void ks_kick_sleeping(void)
+{
+	struct ks_vcpu *v;
+
+	spin_lock_irq(&ks_pending_lock);
+	list_for_each_entry(v, &ks_pending, pending) {
+		if (task_is_running(v->twork_task) ||
+		    test_and_set_bit(KS_VCPU_UNLOAD_KICKED, &v->flags))
+			continue;
+		init_task_work(&v->unload_kick, ks_unload_kick_fn);
+		atomic_inc(&ks_nr_works);
+		/* Fails only if the thread exits, which runs its works. */
+		if (task_work_add(v->twork_task, &v->unload_kick, TWA_SIGNAL))
+			atomic_dec(&ks_nr_works);
+	}
+	spin_unlock_irq(&ks_pending_lock);
+}
+
+/*
+ * Every VM again: targets after hotplug (@resync, the active CPUs changed),
+ * or drift on threads that no guest entry checks (masks widened in place,
+ * emulator threads). Also forgets threads that have exited.
+ */
+static void ks_engine_pass(bool resync)
+{
+	struct ks_thread *t;
+	struct hlist_node *tmp;
+	struct ks_vm **vms;
+	int i, j, n, bkt;
+
+	mutex_lock(&ks_policy_mutex);
+	cpus_read_lock();
+	n = ks_get_vms(&vms);
+	for (i = 0; i < n; i++) {
+		if (ks_vm_birth(vms[i]) || resync)
+			WRITE_ONCE(vms[i]->gen, vms[i]->gen + 1);
+		ks_vm_sync_vcpus(vms[i], !resync);
+		for (j = 0; j < i && vms[j]->tgid != vms[i]->tgid; j++)
+			;
+		if (j == i)
+			ks_emulator_sync(vms[i]->tgid, vms, n, !resync);
+	}
+	if (n >= 0)
+		ks_put_vms(vms, n);
+	rcu_read_lock();
+	hash_for_each_safe(ks_threads, bkt, tmp, t, hnode)
+		if (!pid_task(t->pid, PIDTYPE_PID))
+			ks_thread_free(t);
+	rcu_read_unlock();
+	cpus_read_unlock();
+	mutex_unlock(&ks_policy_mutex);
+}
+
+static void ks_reconcile_fn(struct work_struct *work)
+{
+	unsigned int ms = READ_ONCE(reconcile_ms);
+
+	if (ms)
+		ks_engine_pass(false);
+	queue_delayed_work(system_unbound_wq, &ks_reconcile_work,
+			   msecs_to_jiffies(ms ? ms : 1000));
+}
+
+/* cpus_read_lock() in the pass waits for the hotplug operation to end. */
+static void ks_hotplug_fn(struct work_struct *work)
+{
+	ks_engine_pass(true);
+}
+
+static int ks_cpu_changed(unsigned int cpu)
+{
+	queue_work(system_unbound_wq, &ks_hotplug_work);
+	return 0;
+}
+
+static void ks_engine_free_scratch(void)
+{
+	int a;
+
+	for (a = 0; a < KS_NR_ASPECTS; a++) {
+		kfree(ks_have[a]);
+		kfree(ks_want[a]);
+		kfree(ks_emu_want[a]);
+	}
+}
+
+int ks_engine_init(void)
+{
+	size_t off = 0;
+	int a, ret;
+
+	for (a = 0; a < KS_NR_ASPECTS; a++) {
+		ks_state_size[a] = ks_aspects[a]->size();
+		ks_state_off[a] = off;
+		off += 2 * ALIGN(ks_state_size[a], sizeof(long));
+		ks_have[a] = kzalloc(ks_state_size[a], GFP_KERNEL);
+		ks_want[a] = kzalloc(ks_state_size[a], GFP_KERNEL);
+		ks_emu_want[a] = kzalloc(ks_state_size[a], GFP_KERNEL);
+		if (!ks_have[a] || !ks_want[a] || !ks_emu_want[a]) {
+			ks_engine_free_scratch();
+			return -ENOMEM;
+		}
+	}
+	ks_thread_size = sizeof(struct ks_thread) + off;
+	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "kvmsched:online",
+					ks_cpu_changed, ks_cpu_changed);
+	if (ret < 0) {
+		ks_engine_free_scratch();
+		return ret;
+	}
+	ks_cpuhp_state = ret;
+	queue_delayed_work(system_unbound_wq, &ks_reconcile_work,
+			   msecs_to_jiffies(1000));
+	return 0;
+}
+
+/*
+ * After the hooks are gone and the RT guard has stopped: stop the passes
+ * and wait until no task can run our repair work or still be inside it.
+ */
+void ks_engine_quiesce(void)
+{
+	cpuhp_remove_state_nocalls(ks_cpuhp_state);
+	cancel_delayed_work_sync(&ks_reconcile_work);
+	cancel_work_sync(&ks_hotplug_work);
+	cancel_work_sync(&ks_births_work);
+	while (!wait_var_event_timeout(&ks_nr_works, !atomic_read(&ks_nr_works),
+				       msecs_to_jiffies(KS_DRAIN_MS)))
+		ks_kick_sleeping();
+	synchronize_rcu_tasks();
+}
+
+/* After every VM is gone: every thread gets back what kvmsched changed. */
+void ks_engine_exit(void)
+{
+	struct task_struct *task;
+	struct ks_thread *t;
+	struct hlist_node *tmp;
+	int a, bkt, restored = 0, kept = 0;
+
+	mutex_lock(&ks_policy_mutex);
+	hash_for_each_safe(ks_threads, bkt, tmp, t, hnode) {
+		task = get_pid_task(t->pid, PIDTYPE_PID);
+		for (a = 0; task && a < KS_NR_ASPECTS; a++) {
+			if (!test_bit(a, &t->touched))
+				continue;
+			ks_aspects[a]->get(task, ks_have[a]);
+			if (ks_aspects[a]->same(ks_have[a], ks_set(t, a))) {
+				ks_aspects[a]->set(task, ks_orig(t, a));
+				restored++;
+			} else {
+				kept++;
+			}
+		}
+		if (task)
+			put_task_struct(task);
+		ks_thread_free(t);
+	}
+	mutex_unlock(&ks_policy_mutex);
+	if (restored || kept)
+		pr_info("gave back %d thread settings, kept %d changed by others since\n",
+			restored, kept);
+	ks_engine_free_scratch();
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The enforcement engine: the one place that decides when kvmsched acts on
+ * a thread and how a thread is repaired and given back. What a thread
+ * should have comes from the aspects (affinity.c, sched.c), each an entry
+ * of the engine's table, described by struct ks_aspect.
+ */
+#ifndef KS_ENGINE_H
+#define KS_ENGINE_H
+
+#include <linux/mutex.h>
+#include <linux/types.h>
+
+struct ks_vm;
+struct ks_vcpu;
+struct pid;
+struct task_struct;
+
+/*
+ * Serialises every change of a policy (VM, vCPU, rule), of a published
+ * target and of a thread's state by kvmsched, and the engine's record of
+ * the threads it touched. Process context only: the KVM hooks never take
+ * it, they queue work for the vCPU thread instead, and the RT guard never
+ * takes it either (a holder starved on a guarded CPU would starve the
+ * guard). Taken before cpus_read_lock() and before ks_lock.
+ */
+extern struct mutex ks_policy_mutex;
+
+/*
+ * One aspect of a thread that kvmsched enforces. A thread state is an
+ * opaque block of size() bytes; the engine keeps, per thread it touched,
+ * what the thread had before kvmsched and what kvmsched last gave it.
+ */
+struct ks_aspect {
+	const char *name;
+	/* Bytes of one thread state; constant once the module is loaded. */
+	size_t (*size)(void);
+	/*
+	 * Under ks_policy_mutex and cpus_read_lock(): computes what @v's
+	 * thread should have into @want, publishes it for vcpu_violated()
+	 * and sets *@changed if it differs from what was published. @task,
+	 * if given, is the thread, about to get @want. Returns 1 if there is
+	 * a target, 0 for none (the thread gets its own back), or -errno
+	 * (the aspect is skipped this time).
+	 */
+	int (*vcpu_target)(struct ks_vcpu *v, struct task_struct *task,
+			   void *want, bool *changed);
+	/* Atomic context, current is @v's thread, loaded on @cpu. */
+	bool (*vcpu_violated)(struct ks_vcpu *v, int cpu);
+	/* Optional: @v's thread cannot take its target; stop asking. */
+	void (*vcpu_give_up)(struct ks_vcpu *v);
+	/*
+	 * Under ks_policy_mutex: the target of the emulator threads of
+	 * @tgid, whose VMs are among @vms. False: none.
+	 */
+	bool (*emulator_target)(struct pid *tgid, struct ks_vm **vms, int n,
+				void *want);
+	/* Thread states: read one, compare, write one. */
+	void (*get)(struct task_struct *task, void *state);
+	bool (*satisfies)(const void *have, const void *want);
+	bool (*same)(const void *a, const void *b);
+	int (*set)(struct task_struct *task, const void *state);
+};
+
+/* The engine's table; its order is the order aspects are applied in. */
+enum ks_aspect_id {
+	KS_ASPECT_AFFINITY,
+	KS_ASPECT_SCHED,
+	KS_NR_ASPECTS,
+};
+
+/* Atomic context: @v's thread is current, being loaded on @cpu. */
+void ks_engine_vcpu_loaded(struct ks_vcpu *v, int cpu);
+/* Any context: queue @v's repair on @task, its thread. */
+void ks_engine_kick(struct ks_vcpu *v, struct task_struct *task);
+/* Any context: a VM appeared; match rules and place its threads soon. */
+void ks_engine_vm_appeared(void);
+
+/*
+ * Process context: under ks_policy_mutex and cpus_read_lock(), after a
+ * setting of @vm changed (@v: of that vCPU; @emulator: of the emulator
+ * threads), publish and apply what follows from it.
+ */
+void ks_engine_resync(struct ks_vm *vm, struct ks_vcpu *v, bool emulator);
+
+int ks_engine_init(void);
+void ks_engine_quiesce(void);
+void ks_engine_exit(void);
+
+#endif /* KS_ENGINE_H */

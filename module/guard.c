@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The RT guard: a kernel thread at the top RT priority. It watches the CPU
+ * time of every vCPU that asks for fifo or rr, and one that spent its
+ * runtime within the period, or kept its CPU that long without sleeping,
+ * is demoted to idle for the rest of it, so that the kernel threads of its
+ * CPU run. It sleeps until the earliest moment any vCPU could reach its
+ * runtime (ks_guard_decide() says when), or until a vCPU turns RT or a
+ * budget changes (ks_sched_rt_wq).
+ *
+ * It never takes ks_policy_mutex: a holder starved on a guarded CPU would
+ * starve the guard too, mutexes having no priority inheritance. It only
+ * flips the vCPU's DEMOTED bit and has the engine queue the vCPU's repair;
+ * the vCPU thread then demotes or restores itself like any other repair.
+ */
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/sched/clock.h>
+#include <linux/sched/task.h>
+#include <linux/sysfs.h>
+#include <linux/wait.h>
+#include <uapi/linux/sched/types.h>
+
+#include "engine.h"
+#include "guard.h"
+#include "registry.h"
+#include "sched.h"
+#include "schedpol.h"
+
+/* The guard thread; kthread_stop() needs it alive until then. */
+static struct task_struct *ks_guard_thread;
+
+ssize_t ks_guard_show(struct ks_vm *vm, bool period, char *buf)
+{
+	int val;
+
+	mutex_lock(&ks_policy_mutex);
+	val = period ? vm->guard_period_us : vm->guard_runtime_us;
+	mutex_unlock(&ks_policy_mutex);
+	return sysfs_emit(buf, "%d\n", val);
+}
+
+ssize_t ks_guard_store(struct ks_vm *vm, bool period, const char *buf,
+		       size_t len)
+{
+	const char *file = period ? "rt_guard_period_us" :
+			   "rt_guard_runtime_us";
+	int val, runtime, per, err;
+
+	err = kstrtoint(buf, 10, &val);
+	mutex_lock(&ks_policy_mutex);
+	if (!ks_vm_alive(vm)) {
+		err = -ENODEV;
+		goto out;
+	}
+	runtime = period ? vm->guard_runtime_us : val;
+	per = period ? val : vm->guard_period_us;
+	if (!err)
+		err = ks_guard_check(runtime, per);
+	if (err) {
+		pr_info_ratelimited("vms/%s/%s: rejected \"%.*s\": %s\n",
+				    kobject_name(&vm->kobj), file,
+				    (int)strcspn(buf, "\n"), buf,
+				    err == -EINVAL ? "not a number" : period ?
+				    "period out of 10000-10000000 us, or below the runtime" :
+				    "runtime not -1 (off) nor in 1000 us..period");
+		goto out;
+	}
+	WRITE_ONCE(vm->guard_runtime_us, runtime);
+	WRITE_ONCE(vm->guard_period_us, per);
+	ks_sched_rt_changed();
+out:
+	mutex_unlock(&ks_policy_mutex);
+	return err ? err : len;
+}
+
+/* The sooner of two delays, 0 meaning never. */
+static u64 ks_sooner(u64 a, u64 b)
+{
+	return a && (!b || a < b) ? a : b;
+}
+
+/*
+ * How long @task, @v's thread, has kept its CPU as fifo or rr without
+ * sleeping: since it last slept, or since kvmsched last made it RT,
+ * whichever is later. Preemption is no break: the kernel threads of its
+ * CPU gain nothing when an RT thread (the guard, say) preempts it. After a
+ * sleep the streak starts with the run the guard finds it in, or at the
+ * look if it is not on its CPU then. 0 while it sleeps, and where the
+ * kernel keeps no sched_info.
+ */
+static u64 ks_guard_streak(struct ks_vcpu *v, struct task_struct *task)
+{
+#if defined(CONFIG_SCHED_INFO) && defined(CONFIG_SMP)
+	unsigned long long arrival;
+	unsigned long nvcsw;
+	unsigned int policy;
+	u64 since, now;
+
+	policy = READ_ONCE(task->policy);
+	nvcsw = READ_ONCE(task->nvcsw);
+	/* nvcsw before the state: RUNNING then is after that sleep's wake. */
+	smp_rmb();
+	if ((policy != SCHED_FIFO && policy != SCHED_RR) ||
+	    !task_is_running(task)) {
+		v->streak_start_ns = 0;
+		return 0;
+	}
+	now = cpu_clock(task_cpu(task));
+	if (!v->streak_start_ns || nvcsw != v->streak_nvcsw ||
+	    task_pid(task) != v->streak_pid) {
+		/*
+		 * An arrival unchanged around on_cpu is the start of the run
+		 * it is in now, which began after the sleep counted in nvcsw.
+		 * Else (preempted, the guard itself on its CPU, say) it has
+		 * not slept since now at least.
+		 */
+		v->streak_start_ns = now;
+		v->streak_nvcsw = nvcsw;
+		v->streak_pid = task_pid(task);
+		arrival = READ_ONCE(task->sched_info.last_arrival);
+		/* The arrival before on_cpu. */
+		smp_rmb();
+		if (READ_ONCE(task->on_cpu)) {
+			/* on_cpu before the arrival again. */
+			smp_rmb();
+			if (READ_ONCE(task->sched_info.last_arrival) == arrival &&
+			    arrival < now)
+				v->streak_start_ns = arrival;
+		}
+	}
+	/* The policy before rt_since_ns: pairs with ks_sched_vcpu_sync(). */
+	smp_rmb();
+	since = max_t(u64, v->streak_start_ns, READ_ONCE(v->rt_since_ns));
+	/* sched_clock based, like local_clock(): they agree on stable TSCs. */
+	return now > since ? now - since : 0;
+#else
+	return 0;
+#endif
+}
+
+/* Looks at one vCPU; returns when it needs another look, 0 for never. */
+static u64 ks_guard_vcpu(struct ks_vcpu *v, int runtime_us, u32 period_us)
+{
+	struct ks_guard_view in;
+	struct task_struct *task;
+	enum ks_guard_act act;
+	unsigned int policy;
+	bool late;
+	u64 next;
+
+	if (!READ_ONCE(v->sched_rt)) {
+		/* Not RT (any more): nothing to restore, start afresh. */
+		v->guard.start_ns = 0;
+		v->streak_start_ns = 0;
+		clear_bit(KS_VCPU_DEMOTED, &v->flags);
+		return 0;
+	}
+	/* Not running yet: keep looking, nothing wakes us when it starts. */
+	task = ks_vcpu_get_task(v);
+	if (!task)
+		return runtime_us == KS_GUARD_OFF ? 0 :
+		       ks_guard_tick_ns(period_us);
+	in.now_ns = ktime_get_ns();
+	in.exec_ns = READ_ONCE(task->se.sum_exec_runtime);
+	/* A runnable thread's CPU time is accounted at the scheduler tick. */
+	in.unseen_ns = task_is_running(task) ? TICK_NSEC : 0;
+	in.streak_ns = ks_guard_streak(v, task);
+	in.demoted = test_bit(KS_VCPU_DEMOTED, &v->flags);
+	act = ks_guard_decide(&v->guard, &in, runtime_us, period_us, &next);
+	if (act == KS_GUARD_DEMOTE) {
+		set_bit(KS_VCPU_DEMOTED, &v->flags);
+		atomic_long_inc(&v->rt_demotions);
+	} else if (act == KS_GUARD_RESTORE) {
+		clear_bit(KS_VCPU_DEMOTED, &v->flags);
+	}
+	/*
+	 * A demoted thread still running RT has not done its repair yet:
+	 * queue it again (a no-op if it is queued) and look again soon.
+	 */
+	policy = READ_ONCE(task->policy);
+	late = act == KS_GUARD_KEEP && in.demoted &&
+	       (policy == SCHED_FIFO || policy == SCHED_RR);
+	if (late)
+		next = ks_sooner(NSEC_PER_MSEC, next);
+	if (act != KS_GUARD_KEEP || late)
+		ks_engine_kick(v, task);
+	put_task_struct(task);
+	return next;
+}
+
+/* One look at every vCPU; returns when to look again (0: no need). */
+static u64 ks_guard_pass(void)
+{
+	struct ks_vcpu **vcpus;
+	struct ks_vm **vms;
+	u64 tick = 0;
+	int i, j, n, nv;
+
+	n = ks_get_vms(&vms);
+	if (n < 0)
+		return NSEC_PER_MSEC;
+	for (i = 0; i < n; i++) {
+		int runtime = READ_ONCE(vms[i]->guard_runtime_us);
+		u32 period = READ_ONCE(vms[i]->guard_period_us);
+
+		nv = ks_vm_get_vcpus(vms[i], &vcpus);
+		if (nv < 0) {
+			tick = ks_sooner(tick, NSEC_PER_MSEC);
+			continue;
+		}
+		for (j = 0; j < nv; j++)
+			tick = ks_sooner(tick, ks_guard_vcpu(vcpus[j], runtime,
+							     period));
+		ks_put_vcpus(vcpus, nv);
+	}
+	ks_put_vms(vms, n);
+	return tick;
+}
+
+static int ks_guard_fn(void *unused)
+{
+	ktime_t tick;
+	u64 ns;
+
+	while (!kthread_should_stop()) {
+		atomic_set(&ks_sched_rt_news, 0);
+		ns = ks_guard_pass();
+		tick = ns ? ns_to_ktime(ns) : KTIME_MAX;
+		/* kthread_stop() wakes us from here too. */
+		wait_event_interruptible_hrtimeout(ks_sched_rt_wq,
+						   atomic_read(&ks_sched_rt_news) ||
+						   kthread_should_stop(), tick);
+	}
+	return 0;
+}
+
+int ks_guard_init(void)
+{
+	/* Above every vCPU it guards: a vCPU at 99 ties with it. */
+	struct sched_attr attr = {
+		.size = sizeof(attr),
+		.sched_policy = SCHED_FIFO,
+		.sched_priority = MAX_RT_PRIO - 1,
+	};
+	struct task_struct *t;
+
+	t = kthread_create(ks_guard_fn, NULL, "kvmsched_guard");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	sched_setattr_nocheck(t, &attr);
+	ks_guard_thread = t;
+	wake_up_process(t);
+	return 0;
+}
+
+/* Before the engine drains repairs: the guard queues them. */
+void ks_guard_exit(void)
+{
+	kthread_stop(ks_guard_thread);
+}

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Settings of VMs and vCPUs: the glue between a file and the engine. A
+ * write is parsed first (nothing changes if it is bad: one rate-limited
+ * dmesg line says why), then stored under ks_policy_mutex while the VM is
+ * alive (else ENODEV), and the engine applies it before the write returns.
+ */
+#include <linux/cpu.h>
+#include <linux/kobject.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+
+#include "affinity.h"
+#include "engine.h"
+#include "registry.h"
+#include "settings.h"
+
+static const char *const ks_sched_files[] = {
+	[KS_SF_POLICY] = "sched_policy",
+	[KS_SF_PRIORITY] = "sched_priority",
+	[KS_SF_NICE] = "nice",
+	[KS_SF_SLICE] = "slice_us",
+};
+
+static struct ks_mask **ks_cpus_slot(struct ks_vm *vm, struct ks_vcpu *v,
+				     enum ks_cpus_file f)
+{
+	if (v)
+		return &v->cpus;
+	return f == KS_CPUS ? &vm->cpus : &vm->emulator_cpus;
+}
+
+ssize_t ks_setting_cpus_show(struct ks_vm *vm, struct ks_vcpu *v,
+			     enum ks_cpus_file f, char *buf)
+{
+	ssize_t len;
+
+	mutex_lock(&ks_policy_mutex);
+	len = sysfs_emit(buf, "%*pbl\n",
+			 cpumask_pr_args(ks_mask_or_none(*ks_cpus_slot(vm, v, f))));
+	mutex_unlock(&ks_policy_mutex);
+	return len;
+}
+
+ssize_t ks_setting_cpus_store(struct ks_vm *vm, struct ks_vcpu *v,
+			      enum ks_cpus_file f, const char *buf, size_t len)
+{
+	char what[64];
+	struct ks_mask *m;
+	int err;
+
+	if (v)
+		snprintf(what, sizeof(what), "vms/%s/vcpus/%d/cpus",
+			 kobject_name(&vm->kobj), v->id);
+	else
+		snprintf(what, sizeof(what), "vms/%s/%s",
+			 kobject_name(&vm->kobj),
+			 f == KS_CPUS ? "cpus" : "emulator_cpus");
+	err = ks_affinity_parse(buf, what, &m);
+	if (err)
+		return err;
+
+	mutex_lock(&ks_policy_mutex);
+	cpus_read_lock();
+	if (!ks_vm_alive(vm)) {
+		err = -ENODEV;
+		goto out;
+	}
+	swap(*ks_cpus_slot(vm, v, f), m);
+	ks_engine_resync(vm, v, f == KS_EMULATOR_CPUS);
+out:
+	cpus_read_unlock();
+	mutex_unlock(&ks_policy_mutex);
+	kfree(m);
+	return err ? err : len;
+}
+
+static struct ks_sched_cfg *ks_sched_slot(struct ks_vm *vm, struct ks_vcpu *v,
+					  enum ks_sched_scope scope)
+{
+	switch (scope) {
+	case KS_SCOPE_VCPU:
+		return &v->sched;
+	case KS_SCOPE_EMULATOR:
+		return &vm->emulator_sched;
+	default:
+		return &vm->sched;
+	}
+}
+
+ssize_t ks_setting_sched_show(struct ks_vm *vm, struct ks_vcpu *v,
+			      enum ks_sched_scope scope,
+			      enum ks_sched_field f, char *buf)
+{
+	return ks_sched_cfg_show(ks_sched_slot(vm, v, scope), f, buf);
+}
+
+ssize_t ks_setting_sched_store(struct ks_vm *vm, struct ks_vcpu *v,
+			       enum ks_sched_scope scope,
+			       enum ks_sched_field f, const char *buf,
+			       size_t len)
+{
+	struct ks_sched_cfg *slot;
+	char what[80];
+	int err;
+
+	if (scope == KS_SCOPE_VCPU)
+		snprintf(what, sizeof(what), "vms/%s/vcpus/%d/%s",
+			 kobject_name(&vm->kobj), v->id, ks_sched_files[f]);
+	else
+		snprintf(what, sizeof(what), "vms/%s/%s%s",
+			 kobject_name(&vm->kobj),
+			 scope == KS_SCOPE_EMULATOR ? "emulator_" : "",
+			 ks_sched_files[f]);
+
+	mutex_lock(&ks_policy_mutex);
+	cpus_read_lock();
+	if (!ks_vm_alive(vm)) {
+		err = -ENODEV;
+		goto out;
+	}
+	slot = ks_sched_slot(vm, v, scope);
+	err = ks_sched_cfg_store(slot, f, buf, what);
+	if (err)
+		goto out;
+	if (f == KS_SF_POLICY && scope != KS_SCOPE_EMULATOR &&
+	    ks_policy_rt(slot->policy))
+		ks_sched_warn_rt(vm, v, what);
+	ks_engine_resync(vm, v, scope == KS_SCOPE_EMULATOR);
+out:
+	cpus_read_unlock();
+	mutex_unlock(&ks_policy_mutex);
+	return err ? err : len;
+}
