@@ -43,7 +43,7 @@ static size_t ks_aff_size(void)
 }
 
 static int ks_aff_vcpu_target(struct ks_vcpu *v, struct task_struct *task,
-			      void *want, bool *changed)
+			      void *want)
 {
 	struct cpumask *target = want;
 	struct ks_mask *old, *new = NULL;
@@ -55,7 +55,6 @@ static int ks_aff_vcpu_target(struct ks_vcpu *v, struct task_struct *task,
 	old = rcu_dereference_protected(v->target,
 					lockdep_is_held(&ks_policy_mutex));
 	if (v->place == KS_PLACE_FREE) {
-		*changed = old;
 		RCU_INIT_POINTER(v->target, NULL);
 		ks_mask_free_rcu(old);
 		return 0;
@@ -65,13 +64,12 @@ static int ks_aff_vcpu_target(struct ks_vcpu *v, struct task_struct *task,
 	new = ks_mask_alloc(GFP_KERNEL);
 	if (!new) {
 		pr_warn_ratelimited("out of memory placing vCPU %d of VM %s\n",
-				    v->id, kobject_name(&v->vm->kobj));
+				    v->id, v->vm->name);
 		return -ENOMEM;
 	}
 	cpumask_copy(ks_mask_cpus(new), target);
 	rcu_assign_pointer(v->target, new);
 	ks_mask_free_rcu(old);
-	*changed = true;
 	return 1;
 }
 

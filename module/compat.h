@@ -8,6 +8,7 @@
 
 #include <linux/kvm_host.h>
 #include <linux/pid.h>
+#include <linux/sched.h>
 
 #include "features.h"
 
@@ -27,5 +28,16 @@ static inline struct pid *ks_vcpu_get_pid(struct kvm_vcpu *vcpu)
 #endif
 	return pid;
 }
+
+/*
+ * Threads that never return to user mode: kernel threads, io_uring
+ * workers, and (where the kernel has them) user workers such as vhost's
+ * since Linux 6.4. Known at compile time from the flag's definition.
+ */
+#ifdef PF_USER_WORKER
+#define KS_PF_NO_USER	(PF_KTHREAD | PF_IO_WORKER | PF_USER_WORKER)
+#else
+#define KS_PF_NO_USER	(PF_KTHREAD | PF_IO_WORKER)
+#endif
 
 #endif /* KS_COMPAT_H */

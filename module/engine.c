@@ -19,8 +19,16 @@
  *  - Policy writes, VM birth (rules) and hotplug apply to the threads at
  *    once, from the writer's context or a work item.
  *  - Threads that run no vCPU (emulator, IO, vhost) cannot be caught
- *    before an entry: they are set at each write, at birth, and by a
- *    periodic pass.
+ *    before an entry: they are set at each write and at the VM's birth,
+ *    placed as they are created, and kept by a periodic pass. A new thread
+ *    of a process whose emulator threads have a target is seen at the
+ *    sched_process_fork tracepoint, before it first runs: a user thread
+ *    gets task work (TWA_RESUME) that places it before its first user
+ *    instruction (a vCPU thread that spawns an IO thread would otherwise
+ *    hand it its own, vCPU, mask); a worker that never returns to user
+ *    mode (io_uring, vhost on 6.4+) is placed by a pass queued at once.
+ *    vhost kthreads of older kernels, children of kthreadd, are the
+ *    periodic pass's alone.
  *  - A halted vCPU runs its work when it wakes, which may be never. Only
  *    unload needs it run now: every KS_DRAIN_MS until all work has run, it
  *    gives each vCPU whose work is pending and whose thread sleeps a
@@ -45,10 +53,12 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/task_work.h>
+#include <linux/tracepoint.h>
 #include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
 #include "affinity.h"
+#include "compat.h"
 #include "engine.h"
 #include "registry.h"
 #include "rules.h"
@@ -109,6 +119,20 @@ static LIST_HEAD(ks_pending);
 /* How long unload lets queued repairs run by themselves between kicks. */
 #define KS_DRAIN_MS	200
 
+/*
+ * Processes whose emulator threads have a target in some aspect, for the
+ * fork probe. Written under ks_policy_mutex, read under RCU.
+ */
+struct ks_emu_proc {
+	struct hlist_node hnode;	/* in ks_emu_procs */
+	struct pid *tgid;
+	struct rcu_head rcu;
+};
+
+static DEFINE_HASHTABLE(ks_emu_procs, 6);
+static atomic_t ks_nr_emu_procs = ATOMIC_INIT(0);
+static struct tracepoint *ks_fork_tp;
+
 static int ks_cpuhp_state = -1;
 static void ks_reconcile_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(ks_reconcile_work, ks_reconcile_fn);
@@ -116,6 +140,9 @@ static void ks_hotplug_fn(struct work_struct *work);
 static DECLARE_WORK(ks_hotplug_work, ks_hotplug_fn);
 static void ks_births_fn(struct work_struct *work);
 static DECLARE_WORK(ks_births_work, ks_births_fn);
+static void ks_workers_fn(struct work_struct *work);
+static DECLARE_WORK(ks_workers_work, ks_workers_fn);
+static void ks_engine_pass(bool resync);
 
 static void *ks_orig(struct ks_thread *t, int a)
 {
@@ -148,9 +175,12 @@ static void ks_thread_free(struct ks_thread *t)
 /*
  * Gives @task @want for aspect @a, recording what it had before kvmsched
  * first changed it; @want NULL (no policy): its own back, and the aspect
- * forgotten. Returns whether the thread had to change.
+ * forgotten. Returns whether the thread had to change; *@drift, if given,
+ * whether it had lost what kvmsched last gave it (someone else changed
+ * it).
  */
-static bool ks_thread_apply(struct task_struct *task, int a, const void *want)
+static bool ks_thread_apply_drift(struct task_struct *task, int a,
+				  const void *want, bool *drift)
 {
 	const struct ks_aspect *asp = ks_aspects[a];
 	struct pid *pid = task_pid(task);
@@ -183,6 +213,8 @@ static bool ks_thread_apply(struct task_struct *task, int a, const void *want)
 	}
 	if (!test_and_set_bit(a, &t->touched))
 		memcpy(ks_orig(t, a), ks_have[a], ks_state_size[a]);
+	else if (drift)
+		*drift = !asp->same(ks_have[a], ks_set(t, a));
 	err = asp->set(task, want);
 	if (err)
 		pr_warn_ratelimited("cannot set %s of thread %d: %d\n",
@@ -191,30 +223,37 @@ static bool ks_thread_apply(struct task_struct *task, int a, const void *want)
 	return true;
 }
 
+static bool ks_thread_apply(struct task_struct *task, int a, const void *want)
+{
+	return ks_thread_apply_drift(task, a, want, NULL);
+}
+
 /*
  * Under cpus_read_lock() (its assertion is not exported): every aspect
  * recomputes @v's target and publishes it; @task, if given (@v's thread),
- * gets them. @count: a thread found off a target that did not change,
- * once it has had the VM's latest policy, is drift, counted per aspect.
+ * gets them. @count: a thread that had lost what kvmsched last gave it,
+ * once it has had the VM's latest policy, is drift: its repair is counted
+ * per aspect.
  */
 static void ks_vcpu_sync(struct ks_vcpu *v, struct task_struct *task,
 			 bool count)
 {
 	struct ks_vm *vm = v->vm;
-	bool drift, changed;
+	bool current_gen, drift;
 	int a, has;
 
 	lockdep_assert_held(&ks_policy_mutex);
-	drift = count && READ_ONCE(v->applied_gen) == vm->gen;
+	current_gen = READ_ONCE(v->applied_gen) == vm->gen;
 	for (a = 0; a < KS_NR_ASPECTS; a++) {
 		const struct ks_aspect *asp = ks_aspects[a];
 
-		changed = false;
-		has = asp->vcpu_target(v, task, ks_want[a], &changed);
+		has = asp->vcpu_target(v, task, ks_want[a]);
 		if (has < 0 || !task)
 			continue;
-		if (ks_thread_apply(task, a, has ? ks_want[a] : NULL) &&
-		    drift && !changed)
+		drift = false;
+		if (ks_thread_apply_drift(task, a, has ? ks_want[a] : NULL,
+					  &drift) &&
+		    drift && count && current_gen)
 			atomic_long_inc(&v->repairs[a]);
 		if (!has || !asp->vcpu_give_up)
 			continue;
@@ -243,7 +282,7 @@ static void ks_vm_sync_vcpus(struct ks_vm *vm, bool count)
 	n = ks_vm_get_vcpus(vm, &vcpus);
 	if (n < 0) {
 		pr_warn_ratelimited("out of memory placing VM %s\n",
-				    kobject_name(&vm->kobj));
+				    vm->name);
 		return;
 	}
 	for (i = 0; i < n; i++)
@@ -313,6 +352,77 @@ static bool ks_runs_vcpu(struct pid *tgid, struct pid *pid, struct ks_vm **vms,
 	return false;
 }
 
+static struct ks_emu_proc *ks_emu_proc_find(struct pid *tgid)
+{
+	struct ks_emu_proc *p;
+
+	hash_for_each_possible_rcu(ks_emu_procs, p, hnode, (unsigned long)tgid)
+		if (p->tgid == tgid)
+			return p;
+	return NULL;
+}
+
+static void ks_emu_proc_forget(struct ks_emu_proc *p)
+{
+	hash_del_rcu(&p->hnode);
+	atomic_dec(&ks_nr_emu_procs);
+	put_pid(p->tgid);
+	kfree_rcu(p, rcu);
+}
+
+/* Lists @tgid for the fork probe while it @has emulator targets. */
+static void ks_emu_proc_mark(struct pid *tgid, bool has)
+{
+	struct ks_emu_proc *p;
+
+	lockdep_assert_held(&ks_policy_mutex);
+	p = ks_emu_proc_find(tgid);
+	if (p && !has) {
+		ks_emu_proc_forget(p);
+	} else if (!p && has) {
+		/* Without it, new threads wait for the periodic pass. */
+		p = kzalloc(sizeof(*p), GFP_KERNEL);
+		if (!p)
+			return;
+		p->tgid = get_pid(tgid);
+		hash_add_rcu(ks_emu_procs, &p->hnode, (unsigned long)tgid);
+		atomic_inc(&ks_nr_emu_procs);
+	}
+}
+
+/*
+ * Each aspect's target for the emulator threads of @tgid, into
+ * ks_emu_want[]; @has[a] false: none. Returns whether any aspect has one.
+ */
+static bool ks_emulator_targets(struct pid *tgid, struct ks_vm **vms, int n,
+				bool *has)
+{
+	bool any = false;
+	int a;
+
+	for (a = 0; a < KS_NR_ASPECTS; a++) {
+		has[a] = ks_aspects[a]->emulator_target(tgid, vms, n,
+							ks_emu_want[a]);
+		any |= has[a];
+	}
+	return any;
+}
+
+/* @task, a thread of @tgid, gets the emulator targets unless it runs a vCPU. */
+static long ks_emulator_place(struct task_struct *task, struct pid *tgid,
+			      struct ks_vm **vms, int n, const bool *has)
+{
+	long changed = 0;
+	int a;
+
+	if (ks_runs_vcpu(tgid, task_pid(task), vms, n))
+		return 0;
+	for (a = 0; a < KS_NR_ASPECTS; a++)
+		changed += ks_thread_apply(task, a,
+					   has[a] ? ks_emu_want[a] : NULL);
+	return changed;
+}
+
 /*
  * The threads of process @tgid that run no vCPU get each aspect's
  * emulator target. @count: changes are drift, counted on the process's
@@ -324,20 +434,15 @@ static void ks_emulator_sync(struct pid *tgid, struct ks_vm **vms, int n,
 	struct task_struct **threads;
 	bool has[KS_NR_ASPECTS];
 	long repairs = 0;
-	int a, i, nt;
+	int i, nt;
 
 	lockdep_assert_held(&ks_policy_mutex);
-	for (a = 0; a < KS_NR_ASPECTS; a++)
-		has[a] = ks_aspects[a]->emulator_target(tgid, vms, n,
-							ks_emu_want[a]);
+	ks_emu_proc_mark(tgid, ks_emulator_targets(tgid, vms, n, has));
 	nt = ks_emulator_threads(tgid, &threads);
 	if (nt < 0)
 		return;
 	for (i = 0; i < nt; i++) {
-		if (!ks_runs_vcpu(tgid, task_pid(threads[i]), vms, n))
-			for (a = 0; a < KS_NR_ASPECTS; a++)
-				repairs += ks_thread_apply(threads[i], a,
-							   has[a] ? ks_emu_want[a] : NULL);
+		repairs += ks_emulator_place(threads[i], tgid, vms, n, has);
 		put_task_struct(threads[i]);
 	}
 	kfree(threads);
@@ -369,14 +474,20 @@ static void ks_vm_sync_emulator(struct ks_vm *vm)
  */
 static bool ks_vm_birth(struct ks_vm *vm)
 {
+	bool got;
+
 	lockdep_assert_held(&ks_policy_mutex);
 	if (vm->born)
 		return false;
-	WRITE_ONCE(vm->born, true);
-	if (!ks_rules_apply(vm))
-		return false;
-	WRITE_ONCE(vm->gen, vm->gen + 1);
-	return true;
+	got = ks_rules_apply(vm);
+	if (got)
+		WRITE_ONCE(vm->gen, vm->gen + 1);
+	/*
+	 * After the generation: a load hook that sees the VM born sees the
+	 * generation its rule moved, and has its vCPU repaired.
+	 */
+	smp_store_release(&vm->born, true);
+	return got;
 }
 
 void ks_engine_resync(struct ks_vm *vm, struct ks_vcpu *v, bool emulator)
@@ -416,6 +527,70 @@ static void ks_births_fn(struct work_struct *work)
 void ks_engine_vm_appeared(void)
 {
 	queue_work(system_unbound_wq, &ks_births_work);
+}
+
+/* A new user thread of a VMM with emulator targets, before user mode. */
+static void ks_newborn_fn(struct callback_head *cb)
+{
+	struct pid *tgid = task_tgid(current);
+	bool has[KS_NR_ASPECTS];
+	struct ks_vm **vms;
+	int n;
+
+	kfree(cb);
+	mutex_lock(&ks_policy_mutex);
+	cpus_read_lock();
+	n = ks_get_vms(&vms);
+	if (n > 0 && ks_emulator_targets(tgid, vms, n, has))
+		ks_emulator_place(current, tgid, vms, n, has);
+	if (n >= 0)
+		ks_put_vms(vms, n);
+	cpus_read_unlock();
+	mutex_unlock(&ks_policy_mutex);
+	if (atomic_dec_and_test(&ks_nr_works))
+		wake_up_var(&ks_nr_works);
+}
+
+/* Workers that never reach user mode: one pass places them all. */
+static void ks_workers_fn(struct work_struct *work)
+{
+	ks_engine_pass(false);
+}
+
+/* sched_process_fork: @child exists and has not run yet. */
+static void ks_fork_probe(void *data, struct task_struct *parent,
+			  struct task_struct *child)
+{
+	struct callback_head *cb;
+	bool listed;
+
+	if (!atomic_read(&ks_nr_emu_procs))
+		return;
+	rcu_read_lock();
+	listed = ks_emu_proc_find(task_tgid(child));
+	rcu_read_unlock();
+	if (!listed)
+		return;
+	if (child->flags & KS_PF_NO_USER) {
+		queue_work(system_unbound_wq, &ks_workers_work);
+		return;
+	}
+	/* Atomic context; on failure the periodic pass places it. */
+	cb = kmalloc(sizeof(*cb), GFP_NOWAIT | __GFP_NOWARN);
+	if (!cb)
+		return;
+	init_task_work(cb, ks_newborn_fn);
+	atomic_inc(&ks_nr_works);
+	if (task_work_add(child, cb, TWA_RESUME)) {
+		atomic_dec(&ks_nr_works);
+		kfree(cb);
+	}
+}
+
+static void ks_find_fork_tp(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "sched_process_fork"))
+		ks_fork_tp = tp;
 }
 
 static void ks_vcpu_twork(struct callback_head *cb)
@@ -481,8 +656,9 @@ void ks_engine_vcpu_loaded(struct ks_vcpu *v, int cpu)
 {
 	int a;
 
-	if (READ_ONCE(v->applied_gen) != READ_ONCE(v->vm->gen) ||
-	    !READ_ONCE(v->vm->born))
+	/* Born first: pairs with ks_vm_birth(). */
+	if (!smp_load_acquire(&v->vm->born) ||
+	    READ_ONCE(v->applied_gen) != READ_ONCE(v->vm->gen))
 		goto kick;
 	for (a = 0; a < KS_NR_ASPECTS; a++)
 		if (ks_aspects[a]->vcpu_violated(v, cpu))
@@ -528,6 +704,7 @@ static void ks_kick_sleeping(void)
  */
 static void ks_engine_pass(bool resync)
 {
+	struct ks_emu_proc *p;
 	struct ks_thread *t;
 	struct hlist_node *tmp;
 	struct ks_vm **vms;
@@ -551,6 +728,9 @@ static void ks_engine_pass(bool resync)
 	hash_for_each_safe(ks_threads, bkt, tmp, t, hnode)
 		if (!pid_task(t->pid, PIDTYPE_PID))
 			ks_thread_free(t);
+	hash_for_each_safe(ks_emu_procs, bkt, tmp, p, hnode)
+		if (!pid_task(p->tgid, PIDTYPE_TGID))
+			ks_emu_proc_forget(p);
 	rcu_read_unlock();
 	cpus_read_unlock();
 	mutex_unlock(&ks_policy_mutex);
@@ -614,6 +794,13 @@ int ks_engine_init(void)
 		return ret;
 	}
 	ks_cpuhp_state = ret;
+	/* Without it, new threads wait for the periodic pass. */
+	for_each_kernel_tracepoint(ks_find_fork_tp, NULL);
+	if (!ks_fork_tp ||
+	    tracepoint_probe_register(ks_fork_tp, ks_fork_probe, NULL)) {
+		pr_warn("no sched_process_fork: new VMM threads are placed by the periodic pass\n");
+		ks_fork_tp = NULL;
+	}
 	queue_delayed_work(system_unbound_wq, &ks_reconcile_work,
 			   msecs_to_jiffies(1000));
 	return 0;
@@ -625,10 +812,15 @@ int ks_engine_init(void)
  */
 void ks_engine_quiesce(void)
 {
+	if (ks_fork_tp) {
+		tracepoint_probe_unregister(ks_fork_tp, ks_fork_probe, NULL);
+		tracepoint_synchronize_unregister();
+	}
 	cpuhp_remove_state_nocalls(ks_cpuhp_state);
 	cancel_delayed_work_sync(&ks_reconcile_work);
 	cancel_work_sync(&ks_hotplug_work);
 	cancel_work_sync(&ks_births_work);
+	cancel_work_sync(&ks_workers_work);
 	while (!wait_var_event_timeout(&ks_nr_works, !atomic_read(&ks_nr_works),
 				       msecs_to_jiffies(KS_DRAIN_MS)))
 		ks_kick_sleeping();
@@ -638,12 +830,15 @@ void ks_engine_quiesce(void)
 /* After every VM is gone: every thread gets back what kvmsched changed. */
 void ks_engine_exit(void)
 {
+	struct ks_emu_proc *p;
 	struct task_struct *task;
 	struct ks_thread *t;
 	struct hlist_node *tmp;
 	int a, bkt, restored = 0, kept = 0;
 
 	mutex_lock(&ks_policy_mutex);
+	hash_for_each_safe(ks_emu_procs, bkt, tmp, p, hnode)
+		ks_emu_proc_forget(p);
 	hash_for_each_safe(ks_threads, bkt, tmp, t, hnode) {
 		task = get_pid_task(t->pid, PIDTYPE_PID);
 		for (a = 0; task && a < KS_NR_ASPECTS; a++) {

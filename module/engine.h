@@ -37,14 +37,13 @@ struct ks_aspect {
 	size_t (*size)(void);
 	/*
 	 * Under ks_policy_mutex and cpus_read_lock(): computes what @v's
-	 * thread should have into @want, publishes it for vcpu_violated()
-	 * and sets *@changed if it differs from what was published. @task,
-	 * if given, is the thread, about to get @want. Returns 1 if there is
-	 * a target, 0 for none (the thread gets its own back), or -errno
-	 * (the aspect is skipped this time).
+	 * thread should have into @want and publishes it for
+	 * vcpu_violated(). @task, if given, is the thread, about to get
+	 * @want. Returns 1 if there is a target, 0 for none (the thread gets
+	 * its own back), or -errno (the aspect is skipped this time).
 	 */
 	int (*vcpu_target)(struct ks_vcpu *v, struct task_struct *task,
-			   void *want, bool *changed);
+			   void *want);
 	/* Atomic context, current is @v's thread, loaded on @cpu. */
 	bool (*vcpu_violated)(struct ks_vcpu *v, int cpu);
 	/* Optional: @v's thread cannot take its target; stop asking. */

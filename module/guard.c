@@ -61,7 +61,7 @@ ssize_t ks_guard_store(struct ks_vm *vm, bool period, const char *buf,
 		err = ks_guard_check(runtime, per);
 	if (err) {
 		pr_info_ratelimited("vms/%s/%s: rejected \"%.*s\": %s\n",
-				    kobject_name(&vm->kobj), file,
+				    vm->name, file,
 				    (int)strcspn(buf, "\n"), buf,
 				    err == -EINVAL ? "not a number" : period ?
 				    "period out of 10000-10000000 us, or below the runtime" :

@@ -187,6 +187,8 @@ static struct ks_vm *ks_vm_add(struct kvm *kvm, const struct ks_vmm *vmm)
 	vm->kvm = kvm;
 	vm->tgid = get_pid(vmm->tgid);
 	vm->seq = ++ks_vm_seq;
+	snprintf(vm->name, sizeof(vm->name), "%d-%llu", pid_nr(vm->tgid),
+		 vm->seq);
 	memcpy(vm->comm, vmm->comm, sizeof(vm->comm));
 	vm->guard_runtime_us = KS_GUARD_RUNTIME_DEF_US;
 	vm->guard_period_us = KS_GUARD_PERIOD_DEF_US;
@@ -386,8 +388,7 @@ static void ks_vm_sysfs_add(struct ks_vm *vm)
 	int err;
 
 	if (!vm->kobj.state_in_sysfs) {
-		err = kobject_add(&vm->kobj, ks_vms_kobj, "%d-%llu",
-				  pid_nr(vm->tgid), vm->seq);
+		err = kobject_add(&vm->kobj, ks_vms_kobj, "%s", vm->name);
 		if (err)
 			goto fail;
 		vm->vcpus_kobj = kobject_create_and_add("vcpus", &vm->kobj);
@@ -402,15 +403,14 @@ static void ks_vm_sysfs_add(struct ks_vm *vm)
 		kobject_put(&v->kobj);
 		if (err) {
 			/* Left for the next run of this work, not retried now. */
-			pr_warn_ratelimited("cannot add vcpus/%d of VM %d-%llu: %d\n",
-					    v->id, pid_nr(vm->tgid), vm->seq, err);
+			pr_warn_ratelimited("cannot add vcpus/%d of VM %s: %d\n",
+					    v->id, vm->name, err);
 			break;
 		}
 	}
 	return;
 fail:
-	pr_warn_ratelimited("cannot add VM %d-%llu to sysfs: %d\n",
-			    pid_nr(vm->tgid), vm->seq, err);
+	pr_warn_ratelimited("cannot add VM %s to sysfs: %d\n", vm->name, err);
 }
 
 static void ks_vm_sysfs_work(struct work_struct *work)

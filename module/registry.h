@@ -39,6 +39,7 @@ struct ks_vm {
 	struct kvm *kvm;		/* deref only under ks_lock, !dead */
 	struct pid *tgid;		/* the VMM process; own reference */
 	u64 seq;			/* unique for the module's lifetime */
+	char name[32];			/* "<pid>-<seq>", its directory's */
 	char comm[TASK_COMM_LEN];
 	bool dead;			/* KVM destroyed it; under ks_lock */
 	bool removed;			/* dirs gone, registry ref dropped; ks_lock */

@@ -147,7 +147,7 @@ bool ks_rules_apply(struct ks_vm *vm)
 		kfree(cpus);
 		kfree(emu);
 		pr_warn_ratelimited("out of memory applying rule %s to VM %s\n",
-				    win->name, kobject_name(&vm->kobj));
+				    win->name, vm->name);
 		return false;
 	}
 	if (cpus) {
@@ -162,7 +162,7 @@ bool ks_rules_apply(struct ks_vm *vm)
 	ks_sched_cfg_merge(&vm->emulator_sched, &win->emulator_sched);
 	if (ks_policy_rt(win->sched.policy)) {
 		snprintf(what, sizeof(what), "rules/%s for VM %s", win->name,
-			 kobject_name(&vm->kobj));
+			 vm->name);
 		ks_sched_warn_rt(vm, NULL, what);
 	}
 	strscpy(vm->rule, win->name, sizeof(vm->rule));

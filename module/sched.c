@@ -116,7 +116,7 @@ static int ks_sched_set_state(struct task_struct *task, const void *state)
 }
 
 static int ks_sched_vcpu_target(struct ks_vcpu *v, struct task_struct *task,
-				void *want, bool *changed)
+				void *want)
 {
 	struct ks_sched_attr *a = want;
 	bool rt, was_rt;
@@ -126,7 +126,6 @@ static int ks_sched_vcpu_target(struct ks_vcpu *v, struct task_struct *task,
 	rt = ks_sched_resolve(&v->sched, &v->vm->sched,
 			      test_bit(KS_VCPU_DEMOTED, &v->flags), a);
 	packed = ks_sched_pack(a);
-	*changed = packed != READ_ONCE(v->sched_want);
 	WRITE_ONCE(v->sched_want, packed);
 	was_rt = v->sched_rt;
 	/* Published before the wake: the guard may run at once. */

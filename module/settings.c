@@ -51,10 +51,10 @@ ssize_t ks_setting_cpus_store(struct ks_vm *vm, struct ks_vcpu *v,
 
 	if (v)
 		snprintf(what, sizeof(what), "vms/%s/vcpus/%d/cpus",
-			 kobject_name(&vm->kobj), v->id);
+			 vm->name, v->id);
 	else
 		snprintf(what, sizeof(what), "vms/%s/%s",
-			 kobject_name(&vm->kobj),
+			 vm->name,
 			 f == KS_CPUS ? "cpus" : "emulator_cpus");
 	err = ks_affinity_parse(buf, what, &m);
 	if (err)
@@ -106,10 +106,10 @@ ssize_t ks_setting_sched_store(struct ks_vm *vm, struct ks_vcpu *v,
 
 	if (scope == KS_SCOPE_VCPU)
 		snprintf(what, sizeof(what), "vms/%s/vcpus/%d/%s",
-			 kobject_name(&vm->kobj), v->id, ks_sched_files[f]);
+			 vm->name, v->id, ks_sched_files[f]);
 	else
 		snprintf(what, sizeof(what), "vms/%s/%s%s",
-			 kobject_name(&vm->kobj),
+			 vm->name,
 			 scope == KS_SCOPE_EMULATOR ? "emulator_" : "",
 			 ks_sched_files[f]);
 

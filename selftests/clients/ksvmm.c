@@ -19,6 +19,10 @@
  * The latency is from the wake to that exit, as a VMM's vCPU thread would
  * see it for an interrupt from its I/O thread.
  *
+ * -w FILE: after its first guest exit, the first vCPU's thread starts an
+ * IO thread, as QEMU does for device work begun by the guest; that thread's
+ * first act is to write "tid T cpus LIST" (its own affinity) to FILE.
+ *
  * -e makes it as strict as the KVM API examples: it uses no signals, and
  * any KVM_RUN error, EINTR included, is fatal. Its vCPUs then stop only at
  * their own exits, so it takes the io, hlt and irq guests, not spin.
@@ -123,7 +127,9 @@ static long opt_vms = 1, opt_vcpus = 1, opt_first_id, opt_stride = 1;
 static long opt_time_ms, opt_delay_ms, opt_churn;
 static bool opt_main_pattern, opt_quiet, opt_strict;
 static enum guest opt_guest = GUEST_IO;
-static const char *opt_ready;
+static const char *opt_ready, *opt_worker;
+static pthread_t worker;
+static bool worker_started;
 
 static int kvm_fd;
 static size_t run_size;
@@ -440,6 +446,53 @@ static void sched_seen(struct sched_seen *s)
 	s->nice = getpriority(PRIO_PROCESS, 0);
 }
 
+static int spawn(const char *who, pthread_t *thread, void *(*fn)(void *),
+		 void *arg)
+{
+	sigset_t term, old;
+	int err;
+
+	/* Threads inherit the mask: SIGTERM and SIGINT are the main thread's. */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigaddset(&term, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &term, &old);
+	err = pthread_create(thread, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		fprintf(stderr, "ksvmm: %s: pthread_create: %s\n",
+			who, strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
+/* The IO thread of -w: records where it starts, then idles until the end. */
+static void *worker_thread(void *arg)
+{
+	char list[256] = "";
+	cpu_set_t set;
+	size_t len = 0;
+	FILE *f;
+	int cpu;
+
+	(void)arg;
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return NULL;
+	for (cpu = 0; cpu < CPU_SETSIZE && len + 8 < sizeof(list); cpu++)
+		if (CPU_ISSET(cpu, &set))
+			len += snprintf(list + len, sizeof(list) - len, "%s%d",
+					len ? "," : "", cpu);
+	f = fopen(opt_worker, "w");
+	if (f) {
+		fprintf(f, "tid %ld cpus %s\n", (long)syscall(SYS_gettid), list);
+		fclose(f);
+	}
+	while (!atomic_load(&stop_vcpus))
+		tick();
+	return NULL;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vc = arg;
@@ -470,6 +523,10 @@ static void *vcpu_thread(void *arg)
 		if (progress(vc) && !atomic_load(&vc->ran)) {
 			sched_seen(&vc->first);
 			atomic_store(&vc->ran, true);
+			if (opt_worker && vc == &vc->vm->vcpus[0] &&
+			    vc->vm->idx == 0 &&
+			    spawn("worker", &worker, worker_thread, NULL) == 0)
+				worker_started = true;
 		}
 	}
 	vcpu_done(vc);
@@ -478,27 +535,6 @@ err:
 	fail();
 	vcpu_done(vc);
 	return NULL;
-}
-
-static int spawn(const char *who, pthread_t *thread, void *(*fn)(void *),
-		 void *arg)
-{
-	sigset_t term, old;
-	int err;
-
-	/* Threads inherit the mask: SIGTERM and SIGINT are the main thread's. */
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
-	sigaddset(&term, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &term, &old);
-	err = pthread_create(thread, NULL, fn, arg);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (err) {
-		fprintf(stderr, "ksvmm: %s: pthread_create: %s\n",
-			who, strerror(err));
-		return -1;
-	}
-	return 0;
 }
 
 static int vcpu_start(struct vcpu *vc)
@@ -744,6 +780,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: ksvmm [-m VMS] [-v VCPUS] [-p self|main] [-g io|hlt|spin|irq]\n"
 		"             [-t MS] [-c N] [-r FILE] [-i FIRST_ID] [-s STRIDE] [-d MS] [-q] [-e]\n"
+		"             [-w FILE]\n"
 		"  -m VMs (max %d), -v vCPUs per VM (max %d), -i first vCPU id, -s id step\n"
 		"  -p self: runner threads create their vCPU fds (QEMU, default)\n"
 		"     main: main thread creates all vCPU fds, sleeps -d MS, spawns runners\n"
@@ -753,6 +790,8 @@ static void usage(void)
 		"  -c churn through N VMs, each until its vCPUs did %d exits (irq: wakes)\n"
 		"  -r write FILE once every vCPU has returned from KVM_RUN (irq: woken)\n"
 		"  -q no summary\n"
+		"  -w FILE: the first vCPU thread starts an IO thread, which writes\n"
+		"     \"tid T cpus LIST\" (its affinity at its start) to FILE\n"
 		"  -e strict: no signals, any KVM_RUN error (EINTR too) is fatal;\n"
 		"     not with -g spin\n", MAX_VMS, MAX_VCPUS, CHURN_EXITS);
 	exit(1);
@@ -800,7 +839,7 @@ static void parse_args(int argc, char **argv)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "m:v:p:g:t:c:r:i:s:d:qe")) != -1) {
+	while ((opt = getopt(argc, argv, "m:v:p:g:t:c:r:i:s:d:qew:")) != -1) {
 		switch (opt) {
 		case 'p':
 			if (strcmp(optarg, "main") && strcmp(optarg, "self"))
@@ -822,6 +861,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'e':
 			opt_strict = true;
+			break;
+		case 'w':
+			opt_worker = optarg;
 			break;
 		default:
 			num_arg(opt);
@@ -862,6 +904,9 @@ static int run_normal(void)
 	for (i = 0; i < opt_vms; i++)
 		vm_init(&vms[i], i);
 	run_vms(opt_vms, false);
+	/* The vCPU threads are done, so stop_vcpus is set. */
+	if (worker_started)
+		pthread_join(worker, NULL);
 	ok = !atomic_load(&failed);
 	for (i = 0; i < opt_vms; i++) {
 		for (j = 0; j < opt_vcpus; j++) {
