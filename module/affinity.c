@@ -18,6 +18,7 @@
 #include "affinity.h"
 #include "engine.h"
 #include "placement.h"
+#include "policy.h"
 #include "registry.h"
 
 struct ks_mask *ks_mask_alloc(gfp_t gfp)
@@ -45,17 +46,18 @@ static size_t ks_aff_size(void)
 static int ks_aff_vcpu_target(struct ks_vcpu *v, struct task_struct *task,
 			      void *want)
 {
+	struct ks_vcpu_pol *p = ks_vcp(v);
 	struct cpumask *target = want;
 	struct ks_mask *old, *new = NULL;
 
 	lockdep_assert_held(&ks_policy_mutex);
-	v->place = ks_place_decide(ks_mask_or_none(v->cpus),
-				   ks_mask_or_none(v->vm->cpus),
+	p->place = ks_place_decide(ks_mask_or_none(p->cpus),
+				   ks_mask_or_none(ks_vmp(v->vm)->cpus),
 				   cpu_active_mask, target);
-	old = rcu_dereference_protected(v->target,
+	old = rcu_dereference_protected(p->target,
 					lockdep_is_held(&ks_policy_mutex));
-	if (v->place == KS_PLACE_FREE) {
-		RCU_INIT_POINTER(v->target, NULL);
+	if (p->place == KS_PLACE_FREE) {
+		RCU_INIT_POINTER(p->target, NULL);
 		ks_mask_free_rcu(old);
 		return 0;
 	}
@@ -68,14 +70,14 @@ static int ks_aff_vcpu_target(struct ks_vcpu *v, struct task_struct *task,
 		return -ENOMEM;
 	}
 	cpumask_copy(ks_mask_cpus(new), target);
-	rcu_assign_pointer(v->target, new);
+	rcu_assign_pointer(p->target, new);
 	ks_mask_free_rcu(old);
 	return 1;
 }
 
 static bool ks_aff_vcpu_violated(struct ks_vcpu *v, int cpu)
 {
-	struct ks_mask *target = rcu_dereference(v->target);
+	struct ks_mask *target = rcu_dereference(ks_vcp(v)->target);
 
 	return target && ks_place_violated(ks_mask_cpus(target),
 					   current->cpus_ptr, cpu);
@@ -93,9 +95,9 @@ static bool ks_aff_emulator_target(struct pid *tgid, struct ks_vm **vms,
 
 	cpumask_clear(target);
 	for (i = 0; i < n; i++)
-		if (vms[i]->tgid == tgid && vms[i]->emulator_cpus)
+		if (vms[i]->tgid == tgid && ks_vmp(vms[i])->emulator_cpus)
 			cpumask_or(target, target,
-				   ks_mask_cpus(vms[i]->emulator_cpus));
+				   ks_mask_cpus(ks_vmp(vms[i])->emulator_cpus));
 	return ks_place_decide(target, cpu_none_mask, cpu_active_mask,
 			       target) != KS_PLACE_FREE;
 }
@@ -175,7 +177,7 @@ ssize_t ks_affinity_placement_show(struct ks_vcpu *v, char *buf)
 	enum ks_place place;
 
 	mutex_lock(&ks_policy_mutex);
-	place = v->place;
+	place = ks_vcp(v)->place;
 	mutex_unlock(&ks_policy_mutex);
 	return sysfs_emit(buf, "%s\n", ks_place_name(place));
 }

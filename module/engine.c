@@ -60,6 +60,7 @@
 #include "affinity.h"
 #include "compat.h"
 #include "engine.h"
+#include "policy.h"
 #include "registry.h"
 #include "rules.h"
 #include "sched.h"
@@ -238,12 +239,13 @@ static bool ks_thread_apply(struct task_struct *task, int a, const void *want)
 static void ks_vcpu_sync(struct ks_vcpu *v, struct task_struct *task,
 			 bool count)
 {
+	struct ks_vcpu_pol *p = ks_vcp(v);
 	struct ks_vm *vm = v->vm;
 	bool current_gen, drift;
 	int a, has;
 
 	lockdep_assert_held(&ks_policy_mutex);
-	current_gen = READ_ONCE(v->applied_gen) == vm->gen;
+	current_gen = READ_ONCE(p->applied_gen) == ks_vmp(vm)->gen;
 	for (a = 0; a < KS_NR_ASPECTS; a++) {
 		const struct ks_aspect *asp = ks_aspects[a];
 
@@ -254,7 +256,7 @@ static void ks_vcpu_sync(struct ks_vcpu *v, struct task_struct *task,
 		if (ks_thread_apply_drift(task, a, has ? ks_want[a] : NULL,
 					  &drift) &&
 		    drift && count && current_gen)
-			atomic_long_inc(&v->repairs[a]);
+			atomic_long_inc(&p->repairs[a]);
 		if (!has || !asp->vcpu_give_up)
 			continue;
 		asp->get(task, ks_have[a]);
@@ -262,7 +264,7 @@ static void ks_vcpu_sync(struct ks_vcpu *v, struct task_struct *task,
 			asp->vcpu_give_up(v);
 	}
 	if (task)
-		WRITE_ONCE(v->applied_gen, vm->gen);
+		WRITE_ONCE(p->applied_gen, ks_vmp(vm)->gen);
 }
 
 static void ks_vcpu_sync_thread(struct ks_vcpu *v, bool count)
@@ -448,7 +450,7 @@ static void ks_emulator_sync(struct pid *tgid, struct ks_vm **vms, int n,
 	kfree(threads);
 	for (i = 0; count && repairs && i < n; i++) {
 		if (vms[i]->tgid == tgid) {
-			atomic_long_add(repairs, &vms[i]->emulator_repairs);
+			atomic_long_add(repairs, &ks_vmp(vms[i])->emulator_repairs);
 			break;
 		}
 	}
@@ -474,19 +476,20 @@ static void ks_vm_sync_emulator(struct ks_vm *vm)
  */
 static bool ks_vm_birth(struct ks_vm *vm)
 {
+	struct ks_vm_pol *vp = ks_vmp(vm);
 	bool got;
 
 	lockdep_assert_held(&ks_policy_mutex);
-	if (vm->born)
+	if (vp->born)
 		return false;
 	got = ks_rules_apply(vm);
 	if (got)
-		WRITE_ONCE(vm->gen, vm->gen + 1);
+		WRITE_ONCE(vp->gen, vp->gen + 1);
 	/*
 	 * After the generation: a load hook that sees the VM born sees the
 	 * generation its rule moved, and has its vCPU repaired.
 	 */
-	smp_store_release(&vm->born, true);
+	smp_store_release(&vp->born, true);
 	return got;
 }
 
@@ -494,7 +497,7 @@ void ks_engine_resync(struct ks_vm *vm, struct ks_vcpu *v, bool emulator)
 {
 	lockdep_assert_held(&ks_policy_mutex);
 	ks_vm_birth(vm);
-	WRITE_ONCE(vm->gen, vm->gen + 1);
+	WRITE_ONCE(ks_vmp(vm)->gen, ks_vmp(vm)->gen + 1);
 	if (v)
 		ks_vcpu_sync_thread(v, false);
 	else if (emulator)
@@ -595,16 +598,17 @@ static void ks_find_fork_tp(struct tracepoint *tp, void *priv)
 
 static void ks_vcpu_twork(struct callback_head *cb)
 {
-	struct ks_vcpu *v = container_of(cb, struct ks_vcpu, twork);
+	struct ks_vcpu_pol *p = container_of(cb, struct ks_vcpu_pol, twork);
+	struct ks_vcpu *v = ks_vcpu_of(p);
 	struct ks_vm *vm = v->vm;
 	bool born;
 
 	spin_lock_irq(&ks_pending_lock);
-	list_del(&v->pending);
+	list_del(&p->pending);
 	spin_unlock_irq(&ks_pending_lock);
-	put_task_struct(v->twork_task);
+	put_task_struct(p->twork_task);
 	/* Cleared first: drift while we work queues another pass. */
-	clear_bit(KS_VCPU_WORK_QUEUED, &v->flags);
+	clear_bit(KS_VCPU_WORK_QUEUED, &p->flags);
 	mutex_lock(&ks_policy_mutex);
 	cpus_read_lock();
 	if (ks_vm_alive(vm) && READ_ONCE(v->thread) == task_pid(current)) {
@@ -626,30 +630,31 @@ static void ks_vcpu_twork(struct callback_head *cb)
  */
 void ks_engine_kick(struct ks_vcpu *v, struct task_struct *task)
 {
+	struct ks_vcpu_pol *p = ks_vcp(v);
 	unsigned long flags;
 
-	if (test_and_set_bit(KS_VCPU_WORK_QUEUED, &v->flags))
+	if (test_and_set_bit(KS_VCPU_WORK_QUEUED, &p->flags))
 		return;
 	if (!kobject_get_unless_zero(&v->kobj))
 		goto undo;
 	atomic_inc(&ks_nr_works);
-	init_task_work(&v->twork, ks_vcpu_twork);
+	init_task_work(&p->twork, ks_vcpu_twork);
 	/* Listed before it can run: the work unlists itself first. */
-	v->twork_task = get_task_struct(task);
+	p->twork_task = get_task_struct(task);
 	spin_lock_irqsave(&ks_pending_lock, flags);
-	list_add(&v->pending, &ks_pending);
+	list_add(&p->pending, &ks_pending);
 	spin_unlock_irqrestore(&ks_pending_lock, flags);
-	if (!task_work_add(task, &v->twork, TWA_RESUME))
+	if (!task_work_add(task, &p->twork, TWA_RESUME))
 		return;
 	/* The thread is exiting: nobody will enter the guest. */
 	spin_lock_irqsave(&ks_pending_lock, flags);
-	list_del(&v->pending);
+	list_del(&p->pending);
 	spin_unlock_irqrestore(&ks_pending_lock, flags);
 	put_task_struct(task);
 	atomic_dec(&ks_nr_works);
 	kobject_put(&v->kobj);
 undo:
-	clear_bit(KS_VCPU_WORK_QUEUED, &v->flags);
+	clear_bit(KS_VCPU_WORK_QUEUED, &p->flags);
 }
 
 void ks_engine_vcpu_loaded(struct ks_vcpu *v, int cpu)
@@ -657,8 +662,8 @@ void ks_engine_vcpu_loaded(struct ks_vcpu *v, int cpu)
 	int a;
 
 	/* Born first: pairs with ks_vm_birth(). */
-	if (!smp_load_acquire(&v->vm->born) ||
-	    READ_ONCE(v->applied_gen) != READ_ONCE(v->vm->gen))
+	if (!smp_load_acquire(&ks_vmp(v->vm)->born) ||
+	    READ_ONCE(ks_vcp(v)->applied_gen) != READ_ONCE(ks_vmp(v->vm)->gen))
 		goto kick;
 	for (a = 0; a < KS_NR_ASPECTS; a++)
 		if (ks_aspects[a]->vcpu_violated(v, cpu))
@@ -681,17 +686,17 @@ static void ks_unload_kick_fn(struct callback_head *cb)
  */
 static void ks_kick_sleeping(void)
 {
-	struct ks_vcpu *v;
+	struct ks_vcpu_pol *p;
 
 	spin_lock_irq(&ks_pending_lock);
-	list_for_each_entry(v, &ks_pending, pending) {
-		if (task_is_running(v->twork_task) ||
-		    test_and_set_bit(KS_VCPU_UNLOAD_KICKED, &v->flags))
+	list_for_each_entry(p, &ks_pending, pending) {
+		if (task_is_running(p->twork_task) ||
+		    test_and_set_bit(KS_VCPU_UNLOAD_KICKED, &p->flags))
 			continue;
-		init_task_work(&v->unload_kick, ks_unload_kick_fn);
+		init_task_work(&p->unload_kick, ks_unload_kick_fn);
 		atomic_inc(&ks_nr_works);
 		/* Fails only if the thread exits, which runs its works. */
-		if (task_work_add(v->twork_task, &v->unload_kick, TWA_SIGNAL))
+		if (task_work_add(p->twork_task, &p->unload_kick, TWA_SIGNAL))
 			atomic_dec(&ks_nr_works);
 	}
 	spin_unlock_irq(&ks_pending_lock);
@@ -715,7 +720,7 @@ static void ks_engine_pass(bool resync)
 	n = ks_get_vms(&vms);
 	for (i = 0; i < n; i++) {
 		if (ks_vm_birth(vms[i]) || resync)
-			WRITE_ONCE(vms[i]->gen, vms[i]->gen + 1);
+			WRITE_ONCE(ks_vmp(vms[i])->gen, ks_vmp(vms[i])->gen + 1);
 		ks_vm_sync_vcpus(vms[i], !resync);
 		for (j = 0; j < i && vms[j]->tgid != vms[i]->tgid; j++)
 			;
@@ -757,6 +762,28 @@ static int ks_cpu_changed(unsigned int cpu)
 	queue_work(system_unbound_wq, &ks_hotplug_work);
 	return 0;
 }
+
+/* What a VM's or vCPU's block points to, freed with the object. */
+static void ks_vm_pol_free(struct ks_vm *vm)
+{
+	kfree(ks_vmp(vm)->cpus);
+	kfree(ks_vmp(vm)->emulator_cpus);
+}
+
+static void ks_vcpu_pol_free(struct ks_vcpu *v)
+{
+	struct ks_vcpu_pol *p = ks_vcp(v);
+
+	kfree(rcu_dereference_protected(p->target, true));
+	kfree(p->cpus);
+}
+
+const struct ks_registry_owner ks_engine_owner = {
+	.vm_size = sizeof(struct ks_vm_pol),
+	.vcpu_size = sizeof(struct ks_vcpu_pol),
+	.vm_free = ks_vm_pol_free,
+	.vcpu_free = ks_vcpu_pol_free,
+};
 
 static void ks_engine_free_scratch(void)
 {

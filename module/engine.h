@@ -11,6 +11,7 @@
 #include <linux/mutex.h>
 #include <linux/types.h>
 
+struct ks_registry_owner;
 struct ks_vm;
 struct ks_vcpu;
 struct pid;
@@ -67,6 +68,9 @@ enum ks_aspect_id {
 	KS_ASPECT_SCHED,
 	KS_NR_ASPECTS,
 };
+
+/* The registry's objects carry the engine's policy blocks (policy.h). */
+extern const struct ks_registry_owner ks_engine_owner;
 
 /* Atomic context: @v's thread is current, being loaded on @cpu. */
 void ks_engine_vcpu_loaded(struct ks_vcpu *v, int cpu);

@@ -25,6 +25,7 @@
 
 #include "engine.h"
 #include "guard.h"
+#include "policy.h"
 #include "registry.h"
 #include "sched.h"
 #include "schedpol.h"
@@ -32,22 +33,36 @@
 /* The guard thread; kthread_stop() needs it alive until then. */
 static struct task_struct *ks_guard_thread;
 
+/* @vm's budget. A new VM's block is zero, which stands for the default. */
+static void ks_guard_budget(struct ks_vm *vm, int *runtime_us, u32 *period_us)
+{
+	int runtime = READ_ONCE(ks_vmp(vm)->guard_runtime_us);
+	u32 period = READ_ONCE(ks_vmp(vm)->guard_period_us);
+
+	*runtime_us = runtime ? runtime : KS_GUARD_RUNTIME_DEF_US;
+	*period_us = period ? period : KS_GUARD_PERIOD_DEF_US;
+}
+
 ssize_t ks_guard_show(struct ks_vm *vm, bool period, char *buf)
 {
-	int val;
+	int runtime;
+	u32 per;
 
 	mutex_lock(&ks_policy_mutex);
-	val = period ? vm->guard_period_us : vm->guard_runtime_us;
+	ks_guard_budget(vm, &runtime, &per);
 	mutex_unlock(&ks_policy_mutex);
-	return sysfs_emit(buf, "%d\n", val);
+	return period ? sysfs_emit(buf, "%u\n", per) :
+	       sysfs_emit(buf, "%d\n", runtime);
 }
 
 ssize_t ks_guard_store(struct ks_vm *vm, bool period, const char *buf,
 		       size_t len)
 {
+	struct ks_vm_pol *vp = ks_vmp(vm);
 	const char *file = period ? "rt_guard_period_us" :
 			   "rt_guard_runtime_us";
 	int val, runtime, per, err;
+	u32 cur_period;
 
 	err = kstrtoint(buf, 10, &val);
 	mutex_lock(&ks_policy_mutex);
@@ -55,8 +70,10 @@ ssize_t ks_guard_store(struct ks_vm *vm, bool period, const char *buf,
 		err = -ENODEV;
 		goto out;
 	}
-	runtime = period ? vm->guard_runtime_us : val;
-	per = period ? val : vm->guard_period_us;
+	ks_guard_budget(vm, &runtime, &cur_period);
+	per = period ? val : cur_period;
+	if (!period)
+		runtime = val;
 	if (!err)
 		err = ks_guard_check(runtime, per);
 	if (err) {
@@ -68,8 +85,8 @@ ssize_t ks_guard_store(struct ks_vm *vm, bool period, const char *buf,
 				    "runtime not -1 (off) nor in 1000 us..period");
 		goto out;
 	}
-	WRITE_ONCE(vm->guard_runtime_us, runtime);
-	WRITE_ONCE(vm->guard_period_us, per);
+	WRITE_ONCE(vp->guard_runtime_us, runtime);
+	WRITE_ONCE(vp->guard_period_us, per);
 	ks_sched_rt_changed();
 out:
 	mutex_unlock(&ks_policy_mutex);
@@ -93,6 +110,7 @@ static u64 ks_sooner(u64 a, u64 b)
  */
 static u64 ks_guard_streak(struct ks_vcpu *v, struct task_struct *task)
 {
+	struct ks_vcpu_pol *p = ks_vcp(v);
 #if defined(CONFIG_SCHED_INFO) && defined(CONFIG_SMP)
 	unsigned long long arrival;
 	unsigned long nvcsw;
@@ -105,21 +123,21 @@ static u64 ks_guard_streak(struct ks_vcpu *v, struct task_struct *task)
 	smp_rmb();
 	if ((policy != SCHED_FIFO && policy != SCHED_RR) ||
 	    !task_is_running(task)) {
-		v->streak_start_ns = 0;
+		p->streak_start_ns = 0;
 		return 0;
 	}
 	now = cpu_clock(task_cpu(task));
-	if (!v->streak_start_ns || nvcsw != v->streak_nvcsw ||
-	    task_pid(task) != v->streak_pid) {
+	if (!p->streak_start_ns || nvcsw != p->streak_nvcsw ||
+	    task_pid(task) != p->streak_pid) {
 		/*
 		 * An arrival unchanged around on_cpu is the start of the run
 		 * it is in now, which began after the sleep counted in nvcsw.
 		 * Else (preempted, the guard itself on its CPU, say) it has
 		 * not slept since now at least.
 		 */
-		v->streak_start_ns = now;
-		v->streak_nvcsw = nvcsw;
-		v->streak_pid = task_pid(task);
+		p->streak_start_ns = now;
+		p->streak_nvcsw = nvcsw;
+		p->streak_pid = task_pid(task);
 		arrival = READ_ONCE(task->sched_info.last_arrival);
 		/* The arrival before on_cpu. */
 		smp_rmb();
@@ -128,12 +146,12 @@ static u64 ks_guard_streak(struct ks_vcpu *v, struct task_struct *task)
 			smp_rmb();
 			if (READ_ONCE(task->sched_info.last_arrival) == arrival &&
 			    arrival < now)
-				v->streak_start_ns = arrival;
+				p->streak_start_ns = arrival;
 		}
 	}
 	/* The policy before rt_since_ns: pairs with ks_sched_vcpu_sync(). */
 	smp_rmb();
-	since = max_t(u64, v->streak_start_ns, READ_ONCE(v->rt_since_ns));
+	since = max_t(u64, p->streak_start_ns, READ_ONCE(p->rt_since_ns));
 	/* sched_clock based, like local_clock(): they agree on stable TSCs. */
 	return now > since ? now - since : 0;
 #else
@@ -144,6 +162,7 @@ static u64 ks_guard_streak(struct ks_vcpu *v, struct task_struct *task)
 /* Looks at one vCPU; returns when it needs another look, 0 for never. */
 static u64 ks_guard_vcpu(struct ks_vcpu *v, int runtime_us, u32 period_us)
 {
+	struct ks_vcpu_pol *p = ks_vcp(v);
 	struct ks_guard_view in;
 	struct task_struct *task;
 	enum ks_guard_act act;
@@ -151,11 +170,11 @@ static u64 ks_guard_vcpu(struct ks_vcpu *v, int runtime_us, u32 period_us)
 	bool late;
 	u64 next;
 
-	if (!READ_ONCE(v->sched_rt)) {
+	if (!READ_ONCE(p->sched_rt)) {
 		/* Not RT (any more): nothing to restore, start afresh. */
-		v->guard.start_ns = 0;
-		v->streak_start_ns = 0;
-		clear_bit(KS_VCPU_DEMOTED, &v->flags);
+		p->guard.start_ns = 0;
+		p->streak_start_ns = 0;
+		clear_bit(KS_VCPU_DEMOTED, &p->flags);
 		return 0;
 	}
 	/* Not running yet: keep looking, nothing wakes us when it starts. */
@@ -168,13 +187,13 @@ static u64 ks_guard_vcpu(struct ks_vcpu *v, int runtime_us, u32 period_us)
 	/* A runnable thread's CPU time is accounted at the scheduler tick. */
 	in.unseen_ns = task_is_running(task) ? TICK_NSEC : 0;
 	in.streak_ns = ks_guard_streak(v, task);
-	in.demoted = test_bit(KS_VCPU_DEMOTED, &v->flags);
-	act = ks_guard_decide(&v->guard, &in, runtime_us, period_us, &next);
+	in.demoted = test_bit(KS_VCPU_DEMOTED, &p->flags);
+	act = ks_guard_decide(&p->guard, &in, runtime_us, period_us, &next);
 	if (act == KS_GUARD_DEMOTE) {
-		set_bit(KS_VCPU_DEMOTED, &v->flags);
-		atomic_long_inc(&v->rt_demotions);
+		set_bit(KS_VCPU_DEMOTED, &p->flags);
+		atomic_long_inc(&p->rt_demotions);
 	} else if (act == KS_GUARD_RESTORE) {
-		clear_bit(KS_VCPU_DEMOTED, &v->flags);
+		clear_bit(KS_VCPU_DEMOTED, &p->flags);
 	}
 	/*
 	 * A demoted thread still running RT has not done its repair yet:
@@ -203,9 +222,10 @@ static u64 ks_guard_pass(void)
 	if (n < 0)
 		return NSEC_PER_MSEC;
 	for (i = 0; i < n; i++) {
-		int runtime = READ_ONCE(vms[i]->guard_runtime_us);
-		u32 period = READ_ONCE(vms[i]->guard_period_us);
+		int runtime;
+		u32 period;
 
+		ks_guard_budget(vms[i], &runtime, &period);
 		nv = ks_vm_get_vcpus(vms[i], &vcpus);
 		if (nv < 0) {
 			tick = ks_sooner(tick, NSEC_PER_MSEC);

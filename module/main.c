@@ -15,7 +15,7 @@ static int __init ks_init(void)
 {
 	int err;
 
-	err = ks_registry_init();
+	err = ks_registry_init(&ks_engine_owner);
 	if (err)
 		return err;
 	err = ks_engine_init();

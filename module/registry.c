@@ -34,6 +34,7 @@ static DEFINE_HASHTABLE(ks_vcpu_hash, 9);	/* by struct kvm_vcpu * */
 static u64 ks_vm_seq;				/* under ks_lock */
 
 static struct kmem_cache *ks_vm_cache, *ks_vcpu_cache;
+static const struct ks_registry_owner *ks_owner;
 static struct workqueue_struct *ks_wq;	/* ordered: add before remove */
 
 /*
@@ -56,8 +57,7 @@ static void ks_vm_free_rcu(struct rcu_head *rcu)
 	struct ks_vm *vm = container_of(rcu, struct ks_vm, rcu);
 
 	/* A grace period has passed: no hook still reads it through a vCPU. */
-	kfree(vm->cpus);
-	kfree(vm->emulator_cpus);
+	ks_owner->vm_free(vm);
 	kmem_cache_free(ks_vm_cache, vm);
 	ks_obj_freed();
 }
@@ -74,9 +74,8 @@ static void ks_vcpu_free_rcu(struct rcu_head *rcu)
 {
 	struct ks_vcpu *v = container_of(rcu, struct ks_vcpu, rcu);
 
-	/* A grace period has passed: no hook can see v or its target. */
-	kfree(rcu_dereference_protected(v->target, true));
-	kfree(v->cpus);
+	/* A grace period has passed: no hook can see v or its block. */
+	ks_owner->vcpu_free(v);
 	kmem_cache_free(ks_vcpu_cache, v);
 	ks_obj_freed();
 }
@@ -190,8 +189,6 @@ static struct ks_vm *ks_vm_add(struct kvm *kvm, const struct ks_vmm *vmm)
 	snprintf(vm->name, sizeof(vm->name), "%d-%llu", pid_nr(vm->tgid),
 		 vm->seq);
 	memcpy(vm->comm, vmm->comm, sizeof(vm->comm));
-	vm->guard_runtime_us = KS_GUARD_RUNTIME_DEF_US;
-	vm->guard_period_us = KS_GUARD_PERIOD_DEF_US;
 	hash_add(ks_vm_hash, &vm->hnode, (unsigned long)kvm);
 	kvm_for_each_vcpu(i, vcpu, kvm)
 		ks_vcpu_publish(vm, vcpu);
@@ -609,10 +606,15 @@ void ks_put_vms(struct ks_vm **vms, int n)
 	kfree(vms);
 }
 
-int ks_registry_init(void)
+int ks_registry_init(const struct ks_registry_owner *owner)
 {
-	ks_vm_cache = KMEM_CACHE(ks_vm, 0);
-	ks_vcpu_cache = KMEM_CACHE(ks_vcpu, 0);
+	ks_owner = owner;
+	ks_vm_cache = kmem_cache_create("ks_vm",
+					sizeof(struct ks_vm) + owner->vm_size,
+					__alignof__(struct ks_vm), 0, NULL);
+	ks_vcpu_cache = kmem_cache_create("ks_vcpu",
+					  sizeof(struct ks_vcpu) + owner->vcpu_size,
+					  __alignof__(struct ks_vcpu), 0, NULL);
 	ks_wq = alloc_ordered_workqueue("kvmsched", 0);
 	if (!ks_vm_cache || !ks_vcpu_cache || !ks_wq) {
 		ks_registry_exit();

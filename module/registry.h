@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The registry: which VMs and vCPUs KVM has right now, and which host
- * thread runs each vCPU. Discovery feeds it from kprobe context; sysfs
- * presents it. Objects are kobjects: one per sysfs directory, freed by
- * their release.
+ * thread runs each vCPU: identities, lifetimes and thread binding, no
+ * policy. Discovery feeds it from kprobe context; sysfs presents it.
+ * Objects are kobjects: one per sysfs directory, freed by their release.
+ * Each carries a block for its owner, the policy layer, which the
+ * registry never reads.
  */
 #ifndef KS_REGISTRY_H
 #define KS_REGISTRY_H
@@ -12,14 +14,8 @@
 #include <linux/list.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
-#include <linux/task_work.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
-
-#include "engine.h"
-#include "placement.h"
-#include "rulematch.h"
-#include "schedpol.h"
 
 struct kvm;
 struct kvm_vcpu;
@@ -45,20 +41,7 @@ struct ks_vm {
 	bool removed;			/* dirs gone, registry ref dropped; ks_lock */
 	struct work_struct sysfs_work;	/* makes sysfs match the registry */
 	struct rcu_head rcu;		/* freed after a grace period */
-
-	/* Affinity: policy fields under ks_policy_mutex. */
-	struct ks_mask *cpus;		/* every vCPU's; NULL: none */
-	struct ks_mask *emulator_cpus;	/* the other threads'; NULL: none */
-	unsigned int gen;		/* bumped on a change; hooks read it */
-	bool born;			/* rules matched; hooks read it */
-	char rule[KS_RULE_NAME_MAX + 1];	/* the rule it got, if any */
-	atomic_long_t emulator_repairs;
-
-	/* Scheduling: policy fields under ks_policy_mutex. */
-	struct ks_sched_cfg sched;	/* every vCPU's */
-	struct ks_sched_cfg emulator_sched;	/* the other threads' */
-	int guard_runtime_us;		/* KS_GUARD_OFF, or up to the period */
-	u32 guard_period_us;		/* the guard thread reads both */
+	unsigned long priv[];		/* the owner's block */
 };
 
 struct ks_vcpu {
@@ -71,34 +54,35 @@ struct ks_vcpu {
 	int id;				/* the id given to KVM_CREATE_VCPU */
 	struct pid *thread;		/* runs it; NULL before first KVM_RUN */
 	struct rcu_head rcu;
-
-	/* Affinity: policy fields under ks_policy_mutex. */
-	struct ks_mask *cpus;		/* own policy; NULL: none */
-	struct ks_mask __rcu *target;	/* CPUs it may enter the guest on */
-	enum ks_place place;		/* where target comes from */
-	unsigned int applied_gen;	/* vm->gen its thread last got */
-	unsigned long flags;		/* KS_VCPU_* bits, atomic */
-	struct callback_head twork;	/* repair, run by its thread */
-	struct task_struct *twork_task;	/* the thread twork is queued on */
-	struct list_head pending;	/* while twork is queued */
-	struct callback_head unload_kick;	/* wakes a halted thread */
-	atomic_long_t repairs[KS_NR_ASPECTS];	/* drift repaired */
-
-	/* Scheduling: policy fields under ks_policy_mutex. */
-	struct ks_sched_cfg sched;	/* own override */
-	u64 sched_want;			/* packed attr for its thread; hooks read it */
-	bool sched_rt;			/* asks for fifo or rr; the guard reads it */
-	u64 rt_since_ns;		/* local_clock() when we last made it RT */
-	struct ks_guard_win guard;	/* the guard thread's alone */
-	u64 streak_start_ns;		/* the guard's: its run's start, 0: none */
-	unsigned long streak_nvcsw;	/* the guard's: nvcsw at that start */
-	struct pid *streak_pid;		/* the guard's: whose; compared only */
-	atomic_long_t rt_demotions;
+	unsigned long priv[];		/* the owner's block */
 };
 
-#define KS_VCPU_WORK_QUEUED	0	/* twork is queued on its thread */
-#define KS_VCPU_DEMOTED		1	/* the RT guard took its RT class */
-#define KS_VCPU_UNLOAD_KICKED	2	/* unload woke its sleeping thread */
+/*
+ * The owner of the blocks after each object (the policy layer): their
+ * sizes, and what frees what a block points to. The free functions run
+ * after an RCU grace period, from the object's last release.
+ */
+struct ks_registry_owner {
+	size_t vm_size, vcpu_size;
+	void (*vm_free)(struct ks_vm *vm);
+	void (*vcpu_free)(struct ks_vcpu *v);
+};
+
+/* The owner's block of an object, zeroed when the object is made. */
+static inline void *ks_vm_priv(struct ks_vm *vm)
+{
+	return vm->priv;
+}
+
+static inline void *ks_vcpu_priv(struct ks_vcpu *v)
+{
+	return v->priv;
+}
+
+static inline struct ks_vcpu *ks_vcpu_from_priv(void *priv)
+{
+	return (struct ks_vcpu *)((char *)priv - offsetof(struct ks_vcpu, priv));
+}
 
 /*
  * Called from kprobe handlers: atomic context, never sleep. Those that can
@@ -114,7 +98,7 @@ struct ks_vcpu *ks_registry_vcpu_current(struct kvm_vcpu *vcpu);
 /* Process context. */
 void ks_vmm_snapshot(struct ks_vmm *vmm, struct task_struct *task);
 void ks_registry_clear(void);
-int ks_registry_init(void);
+int ks_registry_init(const struct ks_registry_owner *owner);
 void ks_registry_exit(void);
 
 /* Reads for sysfs: -ENODEV once KVM has destroyed the VM. */

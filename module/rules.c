@@ -18,6 +18,7 @@
 #include "affinity.h"
 #include "engine.h"
 #include "features.h"
+#include "policy.h"
 #include "registry.h"
 #include "rulematch.h"
 #include "rules.h"
@@ -118,6 +119,7 @@ static int ks_rule_depth(struct ks_rule *r, struct task_struct *task,
 
 bool ks_rules_apply(struct ks_vm *vm)
 {
+	struct ks_vm_pol *vp = ks_vmp(vm);
 	struct ks_match_score best = { }, score;
 	struct ks_mask *cpus, *emu;
 	struct ks_rule *r, *win = NULL;
@@ -151,21 +153,21 @@ bool ks_rules_apply(struct ks_vm *vm)
 		return false;
 	}
 	if (cpus) {
-		kfree(vm->cpus);
-		vm->cpus = cpus;
+		kfree(vp->cpus);
+		vp->cpus = cpus;
 	}
 	if (emu) {
-		kfree(vm->emulator_cpus);
-		vm->emulator_cpus = emu;
+		kfree(vp->emulator_cpus);
+		vp->emulator_cpus = emu;
 	}
-	ks_sched_cfg_merge(&vm->sched, &win->sched);
-	ks_sched_cfg_merge(&vm->emulator_sched, &win->emulator_sched);
+	ks_sched_cfg_merge(&vp->sched, &win->sched);
+	ks_sched_cfg_merge(&vp->emulator_sched, &win->emulator_sched);
 	if (ks_policy_rt(win->sched.policy)) {
 		snprintf(what, sizeof(what), "rules/%s for VM %s", win->name,
 			 vm->name);
 		ks_sched_warn_rt(vm, NULL, what);
 	}
-	strscpy(vm->rule, win->name, sizeof(vm->rule));
+	strscpy(vp->rule, win->name, sizeof(vp->rule));
 	atomic_long_inc(&win->matched);
 	return true;
 }

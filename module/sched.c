@@ -20,6 +20,7 @@
 #include "affinity.h"
 #include "engine.h"
 #include "features.h"
+#include "policy.h"
 #include "registry.h"
 #include "sched.h"
 
@@ -118,24 +119,25 @@ static int ks_sched_set_state(struct task_struct *task, const void *state)
 static int ks_sched_vcpu_target(struct ks_vcpu *v, struct task_struct *task,
 				void *want)
 {
+	struct ks_vcpu_pol *p = ks_vcp(v);
 	struct ks_sched_attr *a = want;
 	bool rt, was_rt;
 	u64 packed;
 
 	lockdep_assert_held(&ks_policy_mutex);
-	rt = ks_sched_resolve(&v->sched, &v->vm->sched,
-			      test_bit(KS_VCPU_DEMOTED, &v->flags), a);
+	rt = ks_sched_resolve(&p->sched, &ks_vmp(v->vm)->sched,
+			      test_bit(KS_VCPU_DEMOTED, &p->flags), a);
 	packed = ks_sched_pack(a);
-	WRITE_ONCE(v->sched_want, packed);
-	was_rt = v->sched_rt;
+	WRITE_ONCE(p->sched_want, packed);
+	was_rt = p->sched_rt;
 	/* Published before the wake: the guard may run at once. */
-	WRITE_ONCE(v->sched_rt, rt);
+	WRITE_ONCE(p->sched_rt, rt);
 	if (rt && !was_rt)
 		ks_sched_rt_changed();
 	/* The guard's streak of this thread starts no earlier than here. */
 	if (task && ks_policy_rt(a->policy) &&
 	    !ks_policy_rt(ks_policy_from_kernel(READ_ONCE(task->policy)))) {
-		WRITE_ONCE(v->rt_since_ns, local_clock());
+		WRITE_ONCE(p->rt_since_ns, local_clock());
 		/* Before the thread turns RT: the guard reads its policy first. */
 		smp_wmb();
 	}
@@ -145,7 +147,7 @@ static int ks_sched_vcpu_target(struct ks_vcpu *v, struct task_struct *task,
 /* The load hook's question: does current, @v's thread, miss its target? */
 static bool ks_sched_vcpu_violated(struct ks_vcpu *v, int cpu)
 {
-	u64 packed = READ_ONCE(v->sched_want);
+	u64 packed = READ_ONCE(ks_vcp(v)->sched_want);
 	struct ks_sched_attr want, have;
 
 	if (!packed)
@@ -162,7 +164,7 @@ static bool ks_sched_vcpu_violated(struct ks_vcpu *v, int cpu)
  */
 static void ks_sched_vcpu_give_up(struct ks_vcpu *v)
 {
-	WRITE_ONCE(v->sched_want, 0);
+	WRITE_ONCE(ks_vcp(v)->sched_want, 0);
 }
 
 /*
@@ -179,7 +181,7 @@ static bool ks_sched_emulator_target(struct pid *tgid, struct ks_vm **vms,
 	memset(attr, 0, sizeof(*attr));
 	for (i = 0; i < n && !attr->policy; i++)
 		if (vms[i]->tgid == tgid)
-			ks_sched_resolve(&vms[i]->emulator_sched, NULL, false,
+			ks_sched_resolve(&ks_vmp(vms[i])->emulator_sched, NULL, false,
 					 attr);
 	return attr->policy;
 }
@@ -255,14 +257,14 @@ int ks_sched_cfg_store(struct ks_sched_cfg *cfg, enum ks_sched_field f,
  */
 void ks_sched_warn_rt(struct ks_vm *vm, struct ks_vcpu *v, const char *what)
 {
-	struct ks_mask *m = v && v->cpus ? v->cpus : vm->cpus;
+	struct ks_mask *m = v && ks_vcp(v)->cpus ? ks_vcp(v)->cpus : ks_vmp(vm)->cpus;
 	const struct cpumask *cpus = m ? ks_mask_cpus(m) : cpu_online_mask;
 
 	if (!cpumask_intersects(cpus, housekeeping_cpumask(HK_TYPE_DOMAIN)))
 		return;
 	pr_warn_ratelimited("%s: fifo/rr on CPUs %*pbl, not all isolated from housekeeping: %s\n",
 			    what, cpumask_pr_args(cpus),
-			    vm->guard_runtime_us == KS_GUARD_OFF ?
+			    ks_vmp(vm)->guard_runtime_us == KS_GUARD_OFF ?
 			    "the RT guard is off, their kernel threads can starve" :
 			    "the RT guard bounds their kernel threads' wait");
 }

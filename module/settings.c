@@ -12,6 +12,7 @@
 
 #include "affinity.h"
 #include "engine.h"
+#include "policy.h"
 #include "registry.h"
 #include "settings.h"
 
@@ -26,8 +27,8 @@ static struct ks_mask **ks_cpus_slot(struct ks_vm *vm, struct ks_vcpu *v,
 				     enum ks_cpus_file f)
 {
 	if (v)
-		return &v->cpus;
-	return f == KS_CPUS ? &vm->cpus : &vm->emulator_cpus;
+		return &ks_vcp(v)->cpus;
+	return f == KS_CPUS ? &ks_vmp(vm)->cpus : &ks_vmp(vm)->emulator_cpus;
 }
 
 ssize_t ks_setting_cpus_show(struct ks_vm *vm, struct ks_vcpu *v,
@@ -80,11 +81,11 @@ static struct ks_sched_cfg *ks_sched_slot(struct ks_vm *vm, struct ks_vcpu *v,
 {
 	switch (scope) {
 	case KS_SCOPE_VCPU:
-		return &v->sched;
+		return &ks_vcp(v)->sched;
 	case KS_SCOPE_EMULATOR:
-		return &vm->emulator_sched;
+		return &ks_vmp(vm)->emulator_sched;
 	default:
-		return &vm->sched;
+		return &ks_vmp(vm)->sched;
 	}
 }
 

@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "features.h"
 #include "guard.h"
+#include "policy.h"
 #include "registry.h"
 #include "rules.h"
 #include "sched.h"
@@ -108,7 +109,7 @@ static ssize_t emulator_repairs_show(struct kobject *kobj,
 				     struct kobj_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&to_vm(kobj)->emulator_repairs));
+			  atomic_long_read(&ks_vmp(to_vm(kobj))->emulator_repairs));
 }
 
 static ssize_t rule_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -117,7 +118,7 @@ static ssize_t rule_show(struct kobject *kobj, struct kobj_attribute *attr,
 	ssize_t len;
 
 	mutex_lock(&ks_policy_mutex);
-	len = sysfs_emit(buf, "%s\n", to_vm(kobj)->rule);
+	len = sysfs_emit(buf, "%s\n", ks_vmp(to_vm(kobj))->rule);
 	mutex_unlock(&ks_policy_mutex);
 	return len;
 }
@@ -327,28 +328,28 @@ static ssize_t affinity_repairs_show(struct kobject *kobj,
 				     struct kobj_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&to_vcpu(kobj)->repairs[KS_ASPECT_AFFINITY]));
+			  atomic_long_read(&ks_vcp(to_vcpu(kobj))->repairs[KS_ASPECT_AFFINITY]));
 }
 
 static ssize_t sched_repairs_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&to_vcpu(kobj)->repairs[KS_ASPECT_SCHED]));
+			  atomic_long_read(&ks_vcp(to_vcpu(kobj))->repairs[KS_ASPECT_SCHED]));
 }
 
 static ssize_t rt_demotions_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&to_vcpu(kobj)->rt_demotions));
+			  atomic_long_read(&ks_vcp(to_vcpu(kobj))->rt_demotions));
 }
 
 static ssize_t rt_demoted_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%d\n",
-			  test_bit(KS_VCPU_DEMOTED, &to_vcpu(kobj)->flags));
+			  test_bit(KS_VCPU_DEMOTED, &ks_vcp(to_vcpu(kobj))->flags));
 }
 
 static struct kobj_attribute ks_tid_attr = __ATTR_RO(tid);
