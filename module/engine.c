@@ -833,29 +833,8 @@ int ks_engine_init(void)
 	return 0;
 }
 
-/*
- * After the hooks are gone and the RT guard has stopped: stop the passes
- * and wait until no task can run our repair work or still be inside it.
- */
-void ks_engine_quiesce(void)
-{
-	if (ks_fork_tp) {
-		tracepoint_probe_unregister(ks_fork_tp, ks_fork_probe, NULL);
-		tracepoint_synchronize_unregister();
-	}
-	cpuhp_remove_state_nocalls(ks_cpuhp_state);
-	cancel_delayed_work_sync(&ks_reconcile_work);
-	cancel_work_sync(&ks_hotplug_work);
-	cancel_work_sync(&ks_births_work);
-	cancel_work_sync(&ks_workers_work);
-	while (!wait_var_event_timeout(&ks_nr_works, !atomic_read(&ks_nr_works),
-				       msecs_to_jiffies(KS_DRAIN_MS)))
-		ks_kick_sleeping();
-	synchronize_rcu_tasks();
-}
-
-/* After every VM is gone: every thread gets back what kvmsched changed. */
-void ks_engine_exit(void)
+/* Every thread gets back what kvmsched changed, if it still has it. */
+static void ks_give_back_all(void)
 {
 	struct ks_emu_proc *p;
 	struct task_struct *task;
@@ -887,5 +866,35 @@ void ks_engine_exit(void)
 	if (restored || kept)
 		pr_info("gave back %d thread settings, kept %d changed by others since\n",
 			restored, kept);
+}
+
+/*
+ * After the hooks are gone (every VM forgotten, so a repair still queued
+ * does nothing) and the RT guard has stopped: stop the passes, give every
+ * thread back what it had, then wait until no task can run our work or
+ * still be inside it. Giving back first matters: an RT vCPU left RT with
+ * no guard could keep a starved task from the quiescent state that
+ * synchronize_rcu_tasks() waits for.
+ */
+void ks_engine_quiesce(void)
+{
+	if (ks_fork_tp) {
+		tracepoint_probe_unregister(ks_fork_tp, ks_fork_probe, NULL);
+		tracepoint_synchronize_unregister();
+	}
+	cpuhp_remove_state_nocalls(ks_cpuhp_state);
+	cancel_delayed_work_sync(&ks_reconcile_work);
+	cancel_work_sync(&ks_hotplug_work);
+	cancel_work_sync(&ks_births_work);
+	cancel_work_sync(&ks_workers_work);
+	ks_give_back_all();
+	while (!wait_var_event_timeout(&ks_nr_works, !atomic_read(&ks_nr_works),
+				       msecs_to_jiffies(KS_DRAIN_MS)))
+		ks_kick_sleeping();
+	synchronize_rcu_tasks();
+}
+
+void ks_engine_exit(void)
+{
 	ks_engine_free_scratch();
 }
