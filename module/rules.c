@@ -23,6 +23,8 @@
 #include "rulematch.h"
 #include "rules.h"
 #include "sched.h"
+#include "settings.h"
+#include "sysfs.h"
 
 struct ks_rule {
 	struct kobject kobj;		/* rules/<name>/ */
@@ -172,8 +174,7 @@ bool ks_rules_apply(struct ks_vm *vm)
 	return true;
 }
 
-static ssize_t match_show(struct kobject *kobj, struct kobj_attribute *attr,
-			  char *buf)
+ssize_t ks_rule_match_show(struct kobject *kobj, char *buf)
 {
 	struct ks_rule *r = to_rule(kobj);
 	ssize_t len;
@@ -225,8 +226,7 @@ nodev:
 	return -ENODEV;
 }
 
-static ssize_t match_store(struct kobject *kobj, struct kobj_attribute *attr,
-			   const char *buf, size_t len)
+ssize_t ks_rule_match_store(struct kobject *kobj, const char *buf, size_t len)
 {
 	struct ks_rule *r = to_rule(kobj);
 	struct ks_match_spec spec;
@@ -254,159 +254,75 @@ static ssize_t match_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return len;
 }
 
-static ssize_t ks_rule_mask_show(struct ks_mask **slot, char *buf)
+static struct ks_mask **ks_rule_mask(struct kobject *kobj, enum ks_cpus_file f)
+{
+	struct ks_rule *r = to_rule(kobj);
+
+	return f == KS_EMULATOR_CPUS ? &r->emulator_cpus : &r->cpus;
+}
+
+ssize_t ks_rule_cpus_show(struct kobject *kobj, enum ks_cpus_file f, char *buf)
 {
 	ssize_t len;
 
 	mutex_lock(&ks_policy_mutex);
 	len = sysfs_emit(buf, "%*pbl\n",
-			 cpumask_pr_args(ks_mask_or_none(*slot)));
+			 cpumask_pr_args(ks_mask_or_none(*ks_rule_mask(kobj, f))));
 	mutex_unlock(&ks_policy_mutex);
 	return len;
 }
 
-static ssize_t ks_rule_mask_store(struct ks_rule *r, struct ks_mask **slot,
-				  const char *file, const char *buf, size_t len)
+ssize_t ks_rule_cpus_store(struct kobject *kobj, enum ks_cpus_file f,
+			   const char *file, const char *buf, size_t len)
 {
 	char what[64];
 	struct ks_mask *m;
 	int err;
 
-	snprintf(what, sizeof(what), "rules/%s/%s", r->name, file);
+	snprintf(what, sizeof(what), "rules/%s/%s", to_rule(kobj)->name, file);
 	err = ks_affinity_parse(buf, what, &m);
 	if (err)
 		return err;
 	mutex_lock(&ks_policy_mutex);
-	swap(*slot, m);
+	swap(*ks_rule_mask(kobj, f), m);
 	mutex_unlock(&ks_policy_mutex);
 	kfree(m);
 	return len;
 }
 
-static ssize_t cpus_show(struct kobject *kobj, struct kobj_attribute *attr,
-			 char *buf)
-{
-	return ks_rule_mask_show(&to_rule(kobj)->cpus, buf);
-}
-
-static ssize_t cpus_store(struct kobject *kobj, struct kobj_attribute *attr,
-			  const char *buf, size_t len)
-{
-	struct ks_rule *r = to_rule(kobj);
-
-	return ks_rule_mask_store(r, &r->cpus, "cpus", buf, len);
-}
-
-static ssize_t emulator_cpus_show(struct kobject *kobj,
-				  struct kobj_attribute *attr, char *buf)
-{
-	return ks_rule_mask_show(&to_rule(kobj)->emulator_cpus, buf);
-}
-
-static ssize_t emulator_cpus_store(struct kobject *kobj,
-				   struct kobj_attribute *attr,
-				   const char *buf, size_t len)
-{
-	struct ks_rule *r = to_rule(kobj);
-
-	return ks_rule_mask_store(r, &r->emulator_cpus, "emulator_cpus", buf,
-				  len);
-}
-
-/* A scheduling file of a rule: @field of its VM or emulator settings. */
-struct ks_rule_sched_attr {
-	struct kobj_attribute kattr;
-	enum ks_sched_scope scope;	/* KS_SCOPE_VM or KS_SCOPE_EMULATOR */
-	enum ks_sched_field field;
-};
-
-static const struct ks_rule_sched_attr *to_sched_attr(struct kobj_attribute *a)
-{
-	return container_of(a, struct ks_rule_sched_attr, kattr);
-}
-
+/* @scope: KS_SCOPE_VM (what the VM gets) or KS_SCOPE_EMULATOR. */
 static struct ks_sched_cfg *ks_rule_cfg(struct kobject *kobj,
-					struct kobj_attribute *attr)
+					enum ks_sched_scope scope)
 {
 	struct ks_rule *r = to_rule(kobj);
 
-	return to_sched_attr(attr)->scope == KS_SCOPE_EMULATOR ?
-	       &r->emulator_sched : &r->sched;
+	return scope == KS_SCOPE_EMULATOR ? &r->emulator_sched : &r->sched;
 }
 
-static ssize_t rule_sched_show(struct kobject *kobj,
-			       struct kobj_attribute *attr, char *buf)
+ssize_t ks_rule_sched_show(struct kobject *kobj, enum ks_sched_scope scope,
+			   enum ks_sched_field f, char *buf)
 {
-	return ks_sched_cfg_show(ks_rule_cfg(kobj, attr),
-				 to_sched_attr(attr)->field, buf);
+	return ks_sched_cfg_show(ks_rule_cfg(kobj, scope), f, buf);
 }
 
-static ssize_t rule_sched_store(struct kobject *kobj,
-				struct kobj_attribute *attr, const char *buf,
-				size_t len)
+ssize_t ks_rule_sched_store(struct kobject *kobj, enum ks_sched_scope scope,
+			    enum ks_sched_field f, const char *file,
+			    const char *buf, size_t len)
 {
-	struct ks_rule *r = to_rule(kobj);
 	char what[64];
 	int err;
 
-	snprintf(what, sizeof(what), "rules/%s/%s", r->name, attr->attr.name);
+	snprintf(what, sizeof(what), "rules/%s/%s", to_rule(kobj)->name, file);
 	mutex_lock(&ks_policy_mutex);
-	err = ks_sched_cfg_store(ks_rule_cfg(kobj, attr),
-				 to_sched_attr(attr)->field, buf, what);
+	err = ks_sched_cfg_store(ks_rule_cfg(kobj, scope), f, buf, what);
 	mutex_unlock(&ks_policy_mutex);
 	return err ? err : len;
 }
 
-#define KS_RULE_SCHED(_var, _name, _scope, _field)			\
-	static struct ks_rule_sched_attr _var = {			\
-		.kattr = __ATTR(_name, 0600, rule_sched_show,		\
-				rule_sched_store),			\
-		.scope = _scope,					\
-		.field = _field,					\
-	}
-
-KS_RULE_SCHED(ks_rule_policy_attr, sched_policy, KS_SCOPE_VM, KS_SF_POLICY);
-KS_RULE_SCHED(ks_rule_prio_attr, sched_priority, KS_SCOPE_VM, KS_SF_PRIORITY);
-KS_RULE_SCHED(ks_rule_nice_attr, nice, KS_SCOPE_VM, KS_SF_NICE);
-#ifdef KS_HAVE_CUSTOM_SLICE
-KS_RULE_SCHED(ks_rule_slice_attr, slice_us, KS_SCOPE_VM, KS_SF_SLICE);
-#endif
-KS_RULE_SCHED(ks_rule_emu_policy_attr, emulator_sched_policy,
-	      KS_SCOPE_EMULATOR, KS_SF_POLICY);
-KS_RULE_SCHED(ks_rule_emu_prio_attr, emulator_sched_priority,
-	      KS_SCOPE_EMULATOR, KS_SF_PRIORITY);
-KS_RULE_SCHED(ks_rule_emu_nice_attr, emulator_nice, KS_SCOPE_EMULATOR,
-	      KS_SF_NICE);
-
-static ssize_t matched_vms_show(struct kobject *kobj,
-				struct kobj_attribute *attr, char *buf)
+ssize_t ks_rule_matched_show(struct kobject *kobj, char *buf)
 {
 	return sysfs_emit(buf, "%ld\n", atomic_long_read(&to_rule(kobj)->matched));
 }
-
-static struct kobj_attribute ks_match_attr = __ATTR_RW_MODE(match, 0600);
-static struct kobj_attribute ks_rule_cpus_attr = __ATTR_RW_MODE(cpus, 0600);
-static struct kobj_attribute ks_rule_emu_attr =
-	__ATTR_RW_MODE(emulator_cpus, 0600);
-static struct kobj_attribute ks_matched_attr = __ATTR_RO_MODE(matched_vms, 0400);
-
-static struct attribute *ks_rule_attrs[] = {
-	&ks_match_attr.attr,
-	&ks_rule_cpus_attr.attr,
-	&ks_rule_emu_attr.attr,
-	&ks_rule_policy_attr.kattr.attr,
-	&ks_rule_prio_attr.kattr.attr,
-	&ks_rule_nice_attr.kattr.attr,
-#ifdef KS_HAVE_CUSTOM_SLICE
-	&ks_rule_slice_attr.kattr.attr,
-#endif
-	&ks_rule_emu_policy_attr.kattr.attr,
-	&ks_rule_emu_prio_attr.kattr.attr,
-	&ks_rule_emu_nice_attr.kattr.attr,
-	&ks_matched_attr.attr,
-	NULL,
-};
-ATTRIBUTE_GROUPS(ks_rule);
 
 static const struct kobj_type ks_rule_ktype = {
 	.release = ks_rule_release,

@@ -9,12 +9,28 @@
 #include <linux/kobject.h>
 #include <linux/types.h>
 
+#include "sched.h"
+#include "settings.h"
+
 struct ks_vm;
 
 /* Whether any rule can match; read without locks. */
 bool ks_rules_active(void);
 /* Under ks_policy_mutex: @vm gets the best matching rule's settings. */
 bool ks_rules_apply(struct ks_vm *vm);
+
+/* The files of rules/<name>/ (declared in sysfs.c); @file names the file. */
+ssize_t ks_rule_match_show(struct kobject *kobj, char *buf);
+ssize_t ks_rule_match_store(struct kobject *kobj, const char *buf, size_t len);
+ssize_t ks_rule_cpus_show(struct kobject *kobj, enum ks_cpus_file f, char *buf);
+ssize_t ks_rule_cpus_store(struct kobject *kobj, enum ks_cpus_file f,
+			   const char *file, const char *buf, size_t len);
+ssize_t ks_rule_sched_show(struct kobject *kobj, enum ks_sched_scope scope,
+			   enum ks_sched_field f, char *buf);
+ssize_t ks_rule_sched_store(struct kobject *kobj, enum ks_sched_scope scope,
+			    enum ks_sched_field f, const char *file,
+			    const char *buf, size_t len);
+ssize_t ks_rule_matched_show(struct kobject *kobj, char *buf);
 int ks_rules_init(struct kobject *root);
 void ks_rules_exit(void);
 

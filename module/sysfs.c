@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /sys/kernel/kvmsched: one kobject per directory, one value per file.
- * Every file is documented in sysfs-abi/; names never change within an
- * ABI version.
+ * Every file of a VM, vCPU or rule directory is one entry of ks_files[]:
+ * its name, mode, the directories it is in, and its type, which says how
+ * it is read and written; a file in several directories (cpus, the
+ * scheduling settings) is declared once. Every file is documented in
+ * sysfs-abi/; names never change within an ABI version.
  */
+#include <linux/bitops.h>
 #include <linux/kobject.h>
 #include <linux/pid.h>
+#include <linux/slab.h>
 #include <linux/sysfs.h>
 
 #include "kvmsched_abi.h"
@@ -20,6 +25,352 @@
 #include "sched.h"
 #include "settings.h"
 #include "sysfs.h"
+
+/* The directories a file can be in. */
+enum ks_dir {
+	KS_DIR_VM,		/* vms/<vm>/ */
+	KS_DIR_VCPU,		/* vms/<vm>/vcpus/<id>/ */
+	KS_DIR_RULE,		/* rules/<name>/ */
+	KS_NR_DIRS,
+};
+
+#define KS_IN_VM	BIT(KS_DIR_VM)
+#define KS_IN_VCPU	BIT(KS_DIR_VCPU)
+#define KS_IN_RULE	BIT(KS_DIR_RULE)
+
+/* How a file is read and written. */
+enum ks_ftype {
+	KS_FT_CPUS,		/* a cpulist setting: .cpus */
+	KS_FT_SCHED,		/* a scheduling setting: .emulator, .field */
+	KS_FT_EFFECTIVE,	/* what the vCPU's thread runs with: .field */
+	KS_FT_COUNTER,		/* an atomic_long_t at .offset of the block */
+	KS_FT_OWN,		/* its own .show and .store */
+};
+
+struct ks_file {
+	const char *name;
+	umode_t mode;
+	u8 dirs;			/* KS_IN_* */
+	u8 type;			/* enum ks_ftype */
+	bool emulator;			/* KS_FT_SCHED: the emulator threads' */
+	enum ks_cpus_file cpus;		/* KS_FT_CPUS */
+	enum ks_sched_field field;	/* KS_FT_SCHED, KS_FT_EFFECTIVE */
+	size_t offset;			/* KS_FT_COUNTER: in ks_vm_pol or ks_vcpu_pol */
+	ssize_t (*show)(struct kobject *kobj, char *buf);
+	ssize_t (*store)(struct kobject *kobj, const char *buf, size_t len);
+};
+
+static struct ks_vm *to_vm(struct kobject *kobj)
+{
+	return container_of(kobj, struct ks_vm, kobj);
+}
+
+static struct ks_vcpu *to_vcpu(struct kobject *kobj)
+{
+	return container_of(kobj, struct ks_vcpu, kobj);
+}
+
+static ssize_t pid_show(struct kobject *kobj, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", pid_nr(to_vm(kobj)->tgid));
+}
+
+static ssize_t comm_show(struct kobject *kobj, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_vm(kobj)->comm);
+}
+
+static ssize_t nr_vcpus_show(struct kobject *kobj, char *buf)
+{
+	int n = ks_vm_nr_vcpus(to_vm(kobj));
+
+	return n < 0 ? n : sysfs_emit(buf, "%d\n", n);
+}
+
+static ssize_t rule_show(struct kobject *kobj, char *buf)
+{
+	ssize_t len;
+
+	mutex_lock(&ks_policy_mutex);
+	len = sysfs_emit(buf, "%s\n", ks_vmp(to_vm(kobj))->rule);
+	mutex_unlock(&ks_policy_mutex);
+	return len;
+}
+
+static ssize_t rt_guard_runtime_us_show(struct kobject *kobj, char *buf)
+{
+	return ks_guard_show(to_vm(kobj), false, buf);
+}
+
+static ssize_t rt_guard_runtime_us_store(struct kobject *kobj,
+					 const char *buf, size_t len)
+{
+	return ks_guard_store(to_vm(kobj), false, buf, len);
+}
+
+static ssize_t rt_guard_period_us_show(struct kobject *kobj, char *buf)
+{
+	return ks_guard_show(to_vm(kobj), true, buf);
+}
+
+static ssize_t rt_guard_period_us_store(struct kobject *kobj, const char *buf,
+					size_t len)
+{
+	return ks_guard_store(to_vm(kobj), true, buf, len);
+}
+
+/* Values that do not exist yet read as an empty line, not as 0 or -1. */
+static ssize_t emit_or_empty(char *buf, int val, bool valid)
+{
+	return valid ? sysfs_emit(buf, "%d\n", val) : sysfs_emit(buf, "\n");
+}
+
+static ssize_t tid_show(struct kobject *kobj, char *buf)
+{
+	int tid = ks_vcpu_tid(to_vcpu(kobj));
+
+	return emit_or_empty(buf, tid, tid > 0);
+}
+
+static ssize_t cpu_show(struct kobject *kobj, char *buf)
+{
+	int cpu = ks_vcpu_last_cpu(to_vcpu(kobj));
+
+	if (cpu == -ENODEV)
+		return cpu;
+	return emit_or_empty(buf, cpu, cpu >= 0);
+}
+
+static ssize_t effective_cpus_show(struct kobject *kobj, char *buf)
+{
+	return ks_affinity_effective_show(to_vcpu(kobj), buf);
+}
+
+static ssize_t placement_show(struct kobject *kobj, char *buf)
+{
+	return ks_affinity_placement_show(to_vcpu(kobj), buf);
+}
+
+static ssize_t rt_demoted_show(struct kobject *kobj, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", test_bit(KS_VCPU_DEMOTED,
+						&ks_vcp(to_vcpu(kobj))->flags));
+}
+
+#define KS_OWN(_name, _mode, _dirs, _show, _store)			\
+	{ .name = _name, .mode = _mode, .dirs = _dirs, .type = KS_FT_OWN, \
+	  .show = _show, .store = _store }
+#define KS_CPUS_FILE(_name, _dirs, _cpus)				\
+	{ .name = _name, .mode = 0600, .dirs = _dirs, .type = KS_FT_CPUS, \
+	  .cpus = _cpus }
+#define KS_SCHED_FILE(_name, _dirs, _emulator, _field)			\
+	{ .name = _name, .mode = 0600, .dirs = _dirs, .type = KS_FT_SCHED, \
+	  .emulator = _emulator, .field = _field }
+#define KS_EFFECTIVE_FILE(_name, _field)				\
+	{ .name = _name, .mode = 0444, .dirs = KS_IN_VCPU,		\
+	  .type = KS_FT_EFFECTIVE, .field = _field }
+#define KS_COUNTER_FILE(_name, _dirs, _offset)				\
+	{ .name = _name, .mode = 0400, .dirs = _dirs,			\
+	  .type = KS_FT_COUNTER, .offset = _offset }
+
+#define KS_ALL_SETTINGS	(KS_IN_VM | KS_IN_VCPU | KS_IN_RULE)
+#define KS_VM_SETTINGS	(KS_IN_VM | KS_IN_RULE)
+
+/* Every file of a VM, vCPU or rule directory, in the order ls shows them. */
+static const struct ks_file ks_files[] = {
+	/* The VM. */
+	KS_OWN("pid", 0444, KS_IN_VM, pid_show, NULL),
+	KS_OWN("comm", 0444, KS_IN_VM, comm_show, NULL),
+	KS_OWN("nr_vcpus", 0444, KS_IN_VM, nr_vcpus_show, NULL),
+	KS_OWN("rule", 0444, KS_IN_VM, rule_show, NULL),
+	/* The vCPU. */
+	KS_OWN("tid", 0444, KS_IN_VCPU, tid_show, NULL),
+	KS_OWN("cpu", 0444, KS_IN_VCPU, cpu_show, NULL),
+	/* A rule. */
+	KS_OWN("match", 0600, KS_IN_RULE, ks_rule_match_show,
+	       ks_rule_match_store),
+	KS_OWN("matched_vms", 0400, KS_IN_RULE, ks_rule_matched_show, NULL),
+	/* Affinity: settings, then what is in force. */
+	KS_CPUS_FILE("cpus", KS_ALL_SETTINGS, KS_CPUS),
+	KS_CPUS_FILE("emulator_cpus", KS_VM_SETTINGS, KS_EMULATOR_CPUS),
+	KS_OWN("effective_cpus", 0444, KS_IN_VCPU, effective_cpus_show, NULL),
+	KS_OWN("placement", 0444, KS_IN_VCPU, placement_show, NULL),
+	KS_COUNTER_FILE("affinity_repairs", KS_IN_VCPU,
+			offsetof(struct ks_vcpu_pol, repairs[KS_ASPECT_AFFINITY])),
+	KS_COUNTER_FILE("emulator_repairs", KS_IN_VM,
+			offsetof(struct ks_vm_pol, emulator_repairs)),
+	/* Scheduling. */
+	KS_SCHED_FILE("sched_policy", KS_ALL_SETTINGS, false, KS_SF_POLICY),
+	KS_SCHED_FILE("sched_priority", KS_ALL_SETTINGS, false, KS_SF_PRIORITY),
+	KS_SCHED_FILE("nice", KS_ALL_SETTINGS, false, KS_SF_NICE),
+#ifdef KS_HAVE_CUSTOM_SLICE
+	KS_SCHED_FILE("slice_us", KS_ALL_SETTINGS, false, KS_SF_SLICE),
+	KS_EFFECTIVE_FILE("effective_slice_us", KS_SF_SLICE),
+#endif
+	KS_SCHED_FILE("emulator_sched_policy", KS_VM_SETTINGS, true,
+		      KS_SF_POLICY),
+	KS_SCHED_FILE("emulator_sched_priority", KS_VM_SETTINGS, true,
+		      KS_SF_PRIORITY),
+	KS_SCHED_FILE("emulator_nice", KS_VM_SETTINGS, true, KS_SF_NICE),
+	KS_EFFECTIVE_FILE("effective_sched_policy", KS_SF_POLICY),
+	KS_EFFECTIVE_FILE("effective_sched_priority", KS_SF_PRIORITY),
+	KS_EFFECTIVE_FILE("effective_nice", KS_SF_NICE),
+	KS_COUNTER_FILE("sched_repairs", KS_IN_VCPU,
+			offsetof(struct ks_vcpu_pol, repairs[KS_ASPECT_SCHED])),
+	/* The RT guard. */
+	KS_OWN("rt_guard_runtime_us", 0600, KS_IN_VM, rt_guard_runtime_us_show,
+	       rt_guard_runtime_us_store),
+	KS_OWN("rt_guard_period_us", 0600, KS_IN_VM, rt_guard_period_us_show,
+	       rt_guard_period_us_store),
+	KS_COUNTER_FILE("rt_demotions", KS_IN_VCPU,
+			offsetof(struct ks_vcpu_pol, rt_demotions)),
+	KS_OWN("rt_demoted", 0444, KS_IN_VCPU, rt_demoted_show, NULL),
+};
+
+/* One file in one directory kind: what ks_files[] says, and where. */
+struct ks_attr {
+	struct kobj_attribute kattr;
+	const struct ks_file *file;
+	enum ks_dir dir;
+};
+
+static struct ks_attr *ks_attrs;
+static struct attribute **ks_dir_attrs[KS_NR_DIRS];
+static struct attribute_group ks_dir_group[KS_NR_DIRS];
+
+/* The ktypes of the registry's and the rules' objects point here. */
+const struct attribute_group *ks_vm_groups[2];
+const struct attribute_group *ks_vcpu_groups[2];
+const struct attribute_group *ks_rule_groups[2];
+
+static const struct attribute_group **const ks_dir_groups[KS_NR_DIRS] = {
+	[KS_DIR_VM] = ks_vm_groups,
+	[KS_DIR_VCPU] = ks_vcpu_groups,
+	[KS_DIR_RULE] = ks_rule_groups,
+};
+
+/* A VM or vCPU directory's objects: the vCPU is NULL in a VM directory. */
+static struct ks_vm *ks_attr_vm(const struct ks_attr *a, struct kobject *kobj,
+				struct ks_vcpu **v)
+{
+	*v = a->dir == KS_DIR_VCPU ? to_vcpu(kobj) : NULL;
+	return *v ? (*v)->vm : to_vm(kobj);
+}
+
+static enum ks_sched_scope ks_attr_scope(const struct ks_attr *a)
+{
+	if (a->file->emulator)
+		return KS_SCOPE_EMULATOR;
+	return a->dir == KS_DIR_VCPU ? KS_SCOPE_VCPU : KS_SCOPE_VM;
+}
+
+static ssize_t ks_file_show(struct kobject *kobj, struct kobj_attribute *kattr,
+			    char *buf)
+{
+	const struct ks_attr *a = container_of(kattr, struct ks_attr, kattr);
+	const struct ks_file *f = a->file;
+	struct ks_vcpu *v;
+	struct ks_vm *vm;
+	void *block;
+
+	switch (f->type) {
+	case KS_FT_CPUS:
+		if (a->dir == KS_DIR_RULE)
+			return ks_rule_cpus_show(kobj, f->cpus, buf);
+		vm = ks_attr_vm(a, kobj, &v);
+		return ks_setting_cpus_show(vm, v, f->cpus, buf);
+	case KS_FT_SCHED:
+		if (a->dir == KS_DIR_RULE)
+			return ks_rule_sched_show(kobj, ks_attr_scope(a),
+						  f->field, buf);
+		vm = ks_attr_vm(a, kobj, &v);
+		return ks_setting_sched_show(vm, v, ks_attr_scope(a), f->field,
+					     buf);
+	case KS_FT_EFFECTIVE:
+		return ks_sched_effective_show(to_vcpu(kobj), f->field, buf);
+	case KS_FT_COUNTER:
+		vm = ks_attr_vm(a, kobj, &v);
+		block = v ? ks_vcpu_priv(v) : ks_vm_priv(vm);
+		return sysfs_emit(buf, "%ld\n",
+				  atomic_long_read((atomic_long_t *)((char *)block +
+								     f->offset)));
+	default:
+		return f->show(kobj, buf);
+	}
+}
+
+static ssize_t ks_file_store(struct kobject *kobj, struct kobj_attribute *kattr,
+			     const char *buf, size_t len)
+{
+	const struct ks_attr *a = container_of(kattr, struct ks_attr, kattr);
+	const struct ks_file *f = a->file;
+	struct ks_vcpu *v;
+	struct ks_vm *vm;
+
+	switch (f->type) {
+	case KS_FT_CPUS:
+		if (a->dir == KS_DIR_RULE)
+			return ks_rule_cpus_store(kobj, f->cpus, f->name, buf,
+						  len);
+		vm = ks_attr_vm(a, kobj, &v);
+		return ks_setting_cpus_store(vm, v, f->cpus, buf, len);
+	case KS_FT_SCHED:
+		if (a->dir == KS_DIR_RULE)
+			return ks_rule_sched_store(kobj, ks_attr_scope(a),
+						   f->field, f->name, buf, len);
+		vm = ks_attr_vm(a, kobj, &v);
+		return ks_setting_sched_store(vm, v, ks_attr_scope(a),
+					      f->field, buf, len);
+	default:
+		return f->store(kobj, buf, len);
+	}
+}
+
+/* Builds each directory kind's attribute group from ks_files[]. */
+static int ks_files_init(void)
+{
+	struct ks_attr *a;
+	int d, i, n = 0, at[KS_NR_DIRS] = { };
+
+	for (i = 0; i < ARRAY_SIZE(ks_files); i++)
+		n += hweight8(ks_files[i].dirs);
+	ks_attrs = kcalloc(n, sizeof(*ks_attrs), GFP_KERNEL);
+	for (d = 0; d < KS_NR_DIRS; d++)
+		ks_dir_attrs[d] = kcalloc(ARRAY_SIZE(ks_files) + 1,
+					  sizeof(*ks_dir_attrs[d]), GFP_KERNEL);
+	if (!ks_attrs || !ks_dir_attrs[0] || !ks_dir_attrs[1] ||
+	    !ks_dir_attrs[2])
+		return -ENOMEM;
+	a = ks_attrs;
+	for (d = 0; d < KS_NR_DIRS; d++) {
+		for (i = 0; i < ARRAY_SIZE(ks_files); i++) {
+			if (!(ks_files[i].dirs & BIT(d)))
+				continue;
+			sysfs_attr_init(&a->kattr.attr);
+			a->kattr.attr.name = ks_files[i].name;
+			a->kattr.attr.mode = ks_files[i].mode;
+			a->kattr.show = ks_file_show;
+			if (ks_files[i].mode & 0222)
+				a->kattr.store = ks_file_store;
+			a->file = &ks_files[i];
+			a->dir = d;
+			ks_dir_attrs[d][at[d]++] = &a->kattr.attr;
+			a++;
+		}
+		ks_dir_group[d].attrs = ks_dir_attrs[d];
+		ks_dir_groups[d][0] = &ks_dir_group[d];
+	}
+	return 0;
+}
+
+static void ks_files_exit(void)
+{
+	int d;
+
+	for (d = 0; d < KS_NR_DIRS; d++)
+		kfree(ks_dir_attrs[d]);
+	kfree(ks_attrs);
+}
 
 static struct kobject *ks_root_kobj;
 struct kobject *ks_vms_kobj;
@@ -49,359 +400,18 @@ static const struct attribute_group ks_root_group = {
 	.attrs = ks_root_attrs,
 };
 
-static struct ks_vm *to_vm(struct kobject *kobj)
-{
-	return container_of(kobj, struct ks_vm, kobj);
-}
-
-static struct ks_vcpu *to_vcpu(struct kobject *kobj)
-{
-	return container_of(kobj, struct ks_vcpu, kobj);
-}
-
-static ssize_t pid_show(struct kobject *kobj, struct kobj_attribute *attr,
-			char *buf)
-{
-	return sysfs_emit(buf, "%d\n", pid_nr(to_vm(kobj)->tgid));
-}
-
-static ssize_t comm_show(struct kobject *kobj, struct kobj_attribute *attr,
-			 char *buf)
-{
-	return sysfs_emit(buf, "%s\n", to_vm(kobj)->comm);
-}
-
-static ssize_t nr_vcpus_show(struct kobject *kobj, struct kobj_attribute *attr,
-			     char *buf)
-{
-	int n = ks_vm_nr_vcpus(to_vm(kobj));
-
-	return n < 0 ? n : sysfs_emit(buf, "%d\n", n);
-}
-
-static ssize_t vm_cpus_show(struct kobject *kobj, struct kobj_attribute *attr,
-			    char *buf)
-{
-	return ks_setting_cpus_show(to_vm(kobj), NULL, KS_CPUS, buf);
-}
-
-static ssize_t vm_cpus_store(struct kobject *kobj, struct kobj_attribute *attr,
-			     const char *buf, size_t len)
-{
-	return ks_setting_cpus_store(to_vm(kobj), NULL, KS_CPUS, buf, len);
-}
-
-static ssize_t emulator_cpus_show(struct kobject *kobj,
-				  struct kobj_attribute *attr, char *buf)
-{
-	return ks_setting_cpus_show(to_vm(kobj), NULL, KS_EMULATOR_CPUS, buf);
-}
-
-static ssize_t emulator_cpus_store(struct kobject *kobj,
-				   struct kobj_attribute *attr,
-				   const char *buf, size_t len)
-{
-	return ks_setting_cpus_store(to_vm(kobj), NULL, KS_EMULATOR_CPUS, buf,
-				     len);
-}
-
-static ssize_t emulator_repairs_show(struct kobject *kobj,
-				     struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&ks_vmp(to_vm(kobj))->emulator_repairs));
-}
-
-static ssize_t rule_show(struct kobject *kobj, struct kobj_attribute *attr,
-			 char *buf)
-{
-	ssize_t len;
-
-	mutex_lock(&ks_policy_mutex);
-	len = sysfs_emit(buf, "%s\n", ks_vmp(to_vm(kobj))->rule);
-	mutex_unlock(&ks_policy_mutex);
-	return len;
-}
-
-/* A scheduling file: whose settings (scope) and which one (field). */
-struct ks_sched_kattr {
-	struct kobj_attribute kattr;
-	enum ks_sched_scope scope;
-	enum ks_sched_field field;
-};
-
-static struct ks_sched_kattr *to_sched_kattr(struct kobj_attribute *attr)
-{
-	return container_of(attr, struct ks_sched_kattr, kattr);
-}
-
-static ssize_t sched_setting_show(struct kobject *kobj,
-				  struct kobj_attribute *attr, char *buf)
-{
-	struct ks_sched_kattr *a = to_sched_kattr(attr);
-	struct ks_vcpu *v = a->scope == KS_SCOPE_VCPU ? to_vcpu(kobj) : NULL;
-
-	return ks_setting_sched_show(v ? v->vm : to_vm(kobj), v, a->scope,
-				     a->field, buf);
-}
-
-static ssize_t sched_setting_store(struct kobject *kobj,
-				   struct kobj_attribute *attr,
-				   const char *buf, size_t len)
-{
-	struct ks_sched_kattr *a = to_sched_kattr(attr);
-	struct ks_vcpu *v = a->scope == KS_SCOPE_VCPU ? to_vcpu(kobj) : NULL;
-
-	return ks_setting_sched_store(v ? v->vm : to_vm(kobj), v, a->scope,
-				      a->field, buf, len);
-}
-
-static ssize_t sched_effective_show(struct kobject *kobj,
-				    struct kobj_attribute *attr, char *buf)
-{
-	return ks_sched_effective_show(to_vcpu(kobj),
-				       to_sched_kattr(attr)->field, buf);
-}
-
-#define KS_SCHED_SETTING(_var, _name, _scope, _field)			\
-	static struct ks_sched_kattr _var = {				\
-		.kattr = __ATTR(_name, 0600, sched_setting_show,	\
-				sched_setting_store),			\
-		.scope = _scope,					\
-		.field = _field,					\
-	}
-
-#define KS_SCHED_EFFECTIVE(_var, _name, _field)				\
-	static struct ks_sched_kattr _var = {				\
-		.kattr = __ATTR(_name, 0444, sched_effective_show, NULL), \
-		.field = _field,					\
-	}
-
-KS_SCHED_SETTING(ks_vm_policy_attr, sched_policy, KS_SCOPE_VM, KS_SF_POLICY);
-KS_SCHED_SETTING(ks_vm_prio_attr, sched_priority, KS_SCOPE_VM,
-		 KS_SF_PRIORITY);
-KS_SCHED_SETTING(ks_vm_nice_attr, nice, KS_SCOPE_VM, KS_SF_NICE);
-KS_SCHED_SETTING(ks_emu_policy_attr, emulator_sched_policy, KS_SCOPE_EMULATOR,
-		 KS_SF_POLICY);
-KS_SCHED_SETTING(ks_emu_prio_attr, emulator_sched_priority,
-		 KS_SCOPE_EMULATOR, KS_SF_PRIORITY);
-KS_SCHED_SETTING(ks_emu_nice_attr, emulator_nice, KS_SCOPE_EMULATOR,
-		 KS_SF_NICE);
-KS_SCHED_SETTING(ks_vcpu_policy_attr, sched_policy, KS_SCOPE_VCPU,
-		 KS_SF_POLICY);
-KS_SCHED_SETTING(ks_vcpu_prio_attr, sched_priority, KS_SCOPE_VCPU,
-		 KS_SF_PRIORITY);
-KS_SCHED_SETTING(ks_vcpu_nice_attr, nice, KS_SCOPE_VCPU, KS_SF_NICE);
-#ifdef KS_HAVE_CUSTOM_SLICE
-KS_SCHED_SETTING(ks_vm_slice_attr, slice_us, KS_SCOPE_VM, KS_SF_SLICE);
-KS_SCHED_SETTING(ks_vcpu_slice_attr, slice_us, KS_SCOPE_VCPU, KS_SF_SLICE);
-KS_SCHED_EFFECTIVE(ks_eff_slice_attr, effective_slice_us, KS_SF_SLICE);
-#endif
-KS_SCHED_EFFECTIVE(ks_eff_policy_attr, effective_sched_policy, KS_SF_POLICY);
-KS_SCHED_EFFECTIVE(ks_eff_prio_attr, effective_sched_priority,
-		   KS_SF_PRIORITY);
-KS_SCHED_EFFECTIVE(ks_eff_nice_attr, effective_nice, KS_SF_NICE);
-
-static ssize_t rt_guard_runtime_us_show(struct kobject *kobj,
-					struct kobj_attribute *attr, char *buf)
-{
-	return ks_guard_show(to_vm(kobj), false, buf);
-}
-
-static ssize_t rt_guard_runtime_us_store(struct kobject *kobj,
-					 struct kobj_attribute *attr,
-					 const char *buf, size_t len)
-{
-	return ks_guard_store(to_vm(kobj), false, buf, len);
-}
-
-static ssize_t rt_guard_period_us_show(struct kobject *kobj,
-				       struct kobj_attribute *attr, char *buf)
-{
-	return ks_guard_show(to_vm(kobj), true, buf);
-}
-
-static ssize_t rt_guard_period_us_store(struct kobject *kobj,
-					struct kobj_attribute *attr,
-					const char *buf, size_t len)
-{
-	return ks_guard_store(to_vm(kobj), true, buf, len);
-}
-
-static struct kobj_attribute ks_pid_attr = __ATTR_RO(pid);
-static struct kobj_attribute ks_comm_attr = __ATTR_RO(comm);
-static struct kobj_attribute ks_nr_vcpus_attr = __ATTR_RO(nr_vcpus);
-static struct kobj_attribute ks_vm_cpus_attr =
-	__ATTR(cpus, 0600, vm_cpus_show, vm_cpus_store);
-static struct kobj_attribute ks_emulator_cpus_attr =
-	__ATTR_RW_MODE(emulator_cpus, 0600);
-static struct kobj_attribute ks_emulator_repairs_attr =
-	__ATTR_RO_MODE(emulator_repairs, 0400);
-static struct kobj_attribute ks_rule_attr = __ATTR_RO(rule);
-static struct kobj_attribute ks_rt_guard_runtime_attr =
-	__ATTR_RW_MODE(rt_guard_runtime_us, 0600);
-static struct kobj_attribute ks_rt_guard_period_attr =
-	__ATTR_RW_MODE(rt_guard_period_us, 0600);
-
-static struct attribute *ks_vm_attrs[] = {
-	&ks_pid_attr.attr,
-	&ks_comm_attr.attr,
-	&ks_nr_vcpus_attr.attr,
-	&ks_vm_cpus_attr.attr,
-	&ks_emulator_cpus_attr.attr,
-	&ks_emulator_repairs_attr.attr,
-	&ks_rule_attr.attr,
-	&ks_vm_policy_attr.kattr.attr,
-	&ks_vm_prio_attr.kattr.attr,
-	&ks_vm_nice_attr.kattr.attr,
-#ifdef KS_HAVE_CUSTOM_SLICE
-	&ks_vm_slice_attr.kattr.attr,
-#endif
-	&ks_emu_policy_attr.kattr.attr,
-	&ks_emu_prio_attr.kattr.attr,
-	&ks_emu_nice_attr.kattr.attr,
-	&ks_rt_guard_runtime_attr.attr,
-	&ks_rt_guard_period_attr.attr,
-	NULL,
-};
-
-static const struct attribute_group ks_vm_group = {
-	.attrs = ks_vm_attrs,
-};
-
-const struct attribute_group *ks_vm_groups[] = { &ks_vm_group, NULL };
-
-/* Values that do not exist yet read as an empty line, not as 0 or -1. */
-static ssize_t emit_or_empty(char *buf, int val, bool valid)
-{
-	return valid ? sysfs_emit(buf, "%d\n", val) : sysfs_emit(buf, "\n");
-}
-
-static ssize_t tid_show(struct kobject *kobj, struct kobj_attribute *attr,
-			char *buf)
-{
-	int tid = ks_vcpu_tid(to_vcpu(kobj));
-
-	return emit_or_empty(buf, tid, tid > 0);
-}
-
-static ssize_t cpu_show(struct kobject *kobj, struct kobj_attribute *attr,
-			char *buf)
-{
-	int cpu = ks_vcpu_last_cpu(to_vcpu(kobj));
-
-	if (cpu == -ENODEV)
-		return cpu;
-	return emit_or_empty(buf, cpu, cpu >= 0);
-}
-
-static ssize_t vcpu_cpus_show(struct kobject *kobj,
-			      struct kobj_attribute *attr, char *buf)
-{
-	struct ks_vcpu *v = to_vcpu(kobj);
-
-	return ks_setting_cpus_show(v->vm, v, KS_CPUS, buf);
-}
-
-static ssize_t vcpu_cpus_store(struct kobject *kobj,
-			       struct kobj_attribute *attr, const char *buf,
-			       size_t len)
-{
-	struct ks_vcpu *v = to_vcpu(kobj);
-
-	return ks_setting_cpus_store(v->vm, v, KS_CPUS, buf, len);
-}
-
-static ssize_t effective_cpus_show(struct kobject *kobj,
-				   struct kobj_attribute *attr, char *buf)
-{
-	return ks_affinity_effective_show(to_vcpu(kobj), buf);
-}
-
-static ssize_t placement_show(struct kobject *kobj,
-			      struct kobj_attribute *attr, char *buf)
-{
-	return ks_affinity_placement_show(to_vcpu(kobj), buf);
-}
-
-static ssize_t affinity_repairs_show(struct kobject *kobj,
-				     struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&ks_vcp(to_vcpu(kobj))->repairs[KS_ASPECT_AFFINITY]));
-}
-
-static ssize_t sched_repairs_show(struct kobject *kobj,
-				  struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&ks_vcp(to_vcpu(kobj))->repairs[KS_ASPECT_SCHED]));
-}
-
-static ssize_t rt_demotions_show(struct kobject *kobj,
-				 struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&ks_vcp(to_vcpu(kobj))->rt_demotions));
-}
-
-static ssize_t rt_demoted_show(struct kobject *kobj,
-			       struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%d\n",
-			  test_bit(KS_VCPU_DEMOTED, &ks_vcp(to_vcpu(kobj))->flags));
-}
-
-static struct kobj_attribute ks_tid_attr = __ATTR_RO(tid);
-static struct kobj_attribute ks_cpu_attr = __ATTR_RO(cpu);
-static struct kobj_attribute ks_vcpu_cpus_attr =
-	__ATTR(cpus, 0600, vcpu_cpus_show, vcpu_cpus_store);
-static struct kobj_attribute ks_effective_cpus_attr = __ATTR_RO(effective_cpus);
-static struct kobj_attribute ks_placement_attr = __ATTR_RO(placement);
-static struct kobj_attribute ks_affinity_repairs_attr =
-	__ATTR_RO_MODE(affinity_repairs, 0400);
-static struct kobj_attribute ks_sched_repairs_attr =
-	__ATTR_RO_MODE(sched_repairs, 0400);
-static struct kobj_attribute ks_rt_demotions_attr =
-	__ATTR_RO_MODE(rt_demotions, 0400);
-static struct kobj_attribute ks_rt_demoted_attr = __ATTR_RO(rt_demoted);
-
-static struct attribute *ks_vcpu_attrs[] = {
-	&ks_tid_attr.attr,
-	&ks_cpu_attr.attr,
-	&ks_vcpu_cpus_attr.attr,
-	&ks_effective_cpus_attr.attr,
-	&ks_placement_attr.attr,
-	&ks_affinity_repairs_attr.attr,
-	&ks_vcpu_policy_attr.kattr.attr,
-	&ks_vcpu_prio_attr.kattr.attr,
-	&ks_vcpu_nice_attr.kattr.attr,
-#ifdef KS_HAVE_CUSTOM_SLICE
-	&ks_vcpu_slice_attr.kattr.attr,
-	&ks_eff_slice_attr.kattr.attr,
-#endif
-	&ks_eff_policy_attr.kattr.attr,
-	&ks_eff_prio_attr.kattr.attr,
-	&ks_eff_nice_attr.kattr.attr,
-	&ks_sched_repairs_attr.attr,
-	&ks_rt_demotions_attr.attr,
-	&ks_rt_demoted_attr.attr,
-	NULL,
-};
-
-static const struct attribute_group ks_vcpu_group = {
-	.attrs = ks_vcpu_attrs,
-};
-
-const struct attribute_group *ks_vcpu_groups[] = { &ks_vcpu_group, NULL };
-
 int ks_sysfs_init(void)
 {
 	int err;
 
+	err = ks_files_init();
+	if (err)
+		goto fail_files;
 	ks_root_kobj = kobject_create_and_add("kvmsched", kernel_kobj);
-	if (!ks_root_kobj)
-		return -ENOMEM;
+	if (!ks_root_kobj) {
+		err = -ENOMEM;
+		goto fail_files;
+	}
 	err = sysfs_create_group(ks_root_kobj, &ks_root_group);
 	if (err)
 		goto fail;
@@ -420,12 +430,16 @@ fail_vms:
 fail:
 	kobject_del(ks_root_kobj);
 	kobject_put(ks_root_kobj);
+fail_files:
+	ks_files_exit();
 	return err;
 }
 
 /*
  * kobject_del() before kobject_put(): with CONFIG_DEBUG_KOBJECT_RELEASE the
  * put may take effect seconds later, and the files must not outlive us.
+ * The attribute tables go last: the registry's objects are gone by now
+ * (ks_discovery_exit() removed their directories).
  */
 void ks_sysfs_exit(void)
 {
@@ -434,4 +448,5 @@ void ks_sysfs_exit(void)
 	kobject_put(ks_vms_kobj);
 	kobject_del(ks_root_kobj);
 	kobject_put(ks_root_kobj);
+	ks_files_exit();
 }
