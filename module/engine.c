@@ -173,6 +173,19 @@ static void ks_thread_free(struct ks_thread *t)
 	kfree(t);
 }
 
+/* Gives aspect @a of @task back, if it still has what kvmsched set. */
+static bool ks_thread_give_back(struct ks_thread *t, struct task_struct *task,
+				int a)
+{
+	const struct ks_aspect *asp = ks_aspects[a];
+
+	asp->get(task, ks_have[a]);
+	if (!asp->same(ks_have[a], ks_set(t, a)))
+		return false;
+	asp->set(task, ks_orig(t, a));
+	return true;
+}
+
 /*
  * Gives @task @want for aspect @a, recording what it had before kvmsched
  * first changed it; @want NULL (no policy): its own back, and the aspect
@@ -193,9 +206,7 @@ static bool ks_thread_apply_drift(struct task_struct *task, int a,
 	if (!want) {
 		if (!t || !test_bit(a, &t->touched))
 			return false;
-		asp->get(task, ks_have[a]);
-		if (asp->same(ks_have[a], ks_set(t, a)))
-			asp->set(task, ks_orig(t, a));
+		ks_thread_give_back(t, task, a);
 		clear_bit(a, &t->touched);
 		if (!t->touched)
 			ks_thread_free(t);
@@ -850,13 +861,10 @@ static void ks_give_back_all(void)
 		for (a = 0; task && a < KS_NR_ASPECTS; a++) {
 			if (!test_bit(a, &t->touched))
 				continue;
-			ks_aspects[a]->get(task, ks_have[a]);
-			if (ks_aspects[a]->same(ks_have[a], ks_set(t, a))) {
-				ks_aspects[a]->set(task, ks_orig(t, a));
+			if (ks_thread_give_back(t, task, a))
 				restored++;
-			} else {
+			else
 				kept++;
-			}
 		}
 		if (task)
 			put_task_struct(task);
