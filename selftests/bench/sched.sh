@@ -17,6 +17,10 @@
 #       which return once a kworker has run on every CPU, CPU 3's included.
 #       Guard on (95000/100000 us, the default) and off, with host-wide RT
 #       throttling at its default and disabled (sched_rt_runtime_us -1).
+#   (d) RT guard's budget: a fifo vCPU spinning on CPU 3 beside a normal
+#       busy loop there, host RT throttling off: the share of CPU 3 each
+#       got over 4 s (/proc/<tid>/schedstat), next to the configured
+#       runtime/period. Reported, not asserted (yet: see the engine issue).
 # Asserted: (a) within 5% of the configured ratio; (c) with the guard on,
 # no kworker delay beyond two guard periods. The guard bounds it to one
 # (the table's max / period); the second absorbs the emulator's timing
@@ -145,4 +149,19 @@ for rt in "$RT_DEFAULT" -1; do
 		fi
 	done
 done
+cleanup
+
+# (d) the share a guarded fifo vCPU gets beside a normal busy loop.
+echo -1 >$RT_RUNTIME
+vm share spin sched_policy=fifo
+T=$(ready_tids /tmp/share.ready)
+kssched hog 3 6 &
+HOG=$!
+PIDS="$PIDS $HOG"
+sleep 1
+v0=$(cpu_ns "$T") h0=$(cpu_ns $HOG) d0=$(cat $VM_DIR/vcpus/0/rt_demotions)
+sleep 4
+v1=$(cpu_ns "$T") h1=$(cpu_ns $HOG) d1=$(cat $VM_DIR/vcpus/0/rt_demotions)
+say "(d) share of CPU 3 over 4 s | configured | fifo vCPU | busy loop | demotions"
+say "(d) guard 95000/100000, sched_rt_runtime_us -1 | 95.0% | $(awk -v v=$((v1 - v0)) -v h=$((h1 - h0)) 'BEGIN { t = v + h; printf "%.1f%% | %.1f%%", t ? 100 * v / t : 0, t ? 100 * h / t : 0 }') | $((d1 - d0))"
 cleanup
