@@ -110,6 +110,13 @@ static void *ks_emu_want[KS_NR_ASPECTS];
 /* Task works queued and not yet run; unload waits for zero. */
 static atomic_t ks_nr_works = ATOMIC_INIT(0);
 
+/* The last act of each of our task works. */
+static void ks_work_done(void)
+{
+	if (atomic_dec_and_test(&ks_nr_works))
+		wake_up_var(&ks_nr_works);
+}
+
 /*
  * vCPUs whose repair is queued on a thread and has not started, each with
  * a reference on that thread, for unload's kick. Any context; innermost.
@@ -561,8 +568,7 @@ static void ks_newborn_fn(struct callback_head *cb)
 		ks_put_vms(vms, n);
 	cpus_read_unlock();
 	mutex_unlock(&ks_policy_mutex);
-	if (atomic_dec_and_test(&ks_nr_works))
-		wake_up_var(&ks_nr_works);
+	ks_work_done();
 }
 
 /* Workers that never reach user mode: one pass places them all. */
@@ -631,8 +637,7 @@ static void ks_vcpu_twork(struct callback_head *cb)
 	cpus_read_unlock();
 	mutex_unlock(&ks_policy_mutex);
 	kobject_put(&v->kobj);
-	if (atomic_dec_and_test(&ks_nr_works))
-		wake_up_var(&ks_nr_works);
+	ks_work_done();
 }
 
 /*
@@ -686,8 +691,7 @@ kick:
 
 static void ks_unload_kick_fn(struct callback_head *cb)
 {
-	if (atomic_dec_and_test(&ks_nr_works))
-		wake_up_var(&ks_nr_works);
+	ks_work_done();
 }
 
 /*

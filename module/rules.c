@@ -43,15 +43,9 @@ struct ks_rule {
 
 static LIST_HEAD(ks_rules);		/* under ks_policy_mutex */
 static int ks_nr_rules;			/* under ks_policy_mutex */
-static atomic_t ks_nr_matching = ATOMIC_INIT(0);	/* rules with a match */
 static struct kobject *ks_rules_kobj;
 /* Rules not yet released; exit waits for zero (releases may be delayed). */
 static atomic_t ks_nr_rule_objs = ATOMIC_INIT(0);
-
-bool ks_rules_active(void)
-{
-	return atomic_read(&ks_nr_matching) > 0;
-}
 
 static struct ks_rule *to_rule(struct kobject *kobj)
 {
@@ -60,8 +54,6 @@ static struct ks_rule *to_rule(struct kobject *kobj)
 
 static void ks_rule_clear_match(struct ks_rule *r)
 {
-	if (r->kind != KS_MATCH_NONE)
-		atomic_dec(&ks_nr_matching);
 	put_pid(r->pid);
 	if (r->cgrp)
 		cgroup_put(r->cgrp);
@@ -248,8 +240,6 @@ ssize_t ks_rule_match_store(struct kobject *kobj, const char *buf, size_t len)
 	r->arg = arg;
 	r->pid = pid;
 	r->cgrp = cgrp;
-	if (r->kind != KS_MATCH_NONE)
-		atomic_inc(&ks_nr_matching);
 	mutex_unlock(&ks_policy_mutex);
 	return len;
 }

@@ -14,8 +14,6 @@
 
 struct ks_vm;
 
-/* Whether any rule can match; read without locks. */
-bool ks_rules_active(void);
 /* Under ks_policy_mutex: @vm gets the best matching rule's settings. */
 bool ks_rules_apply(struct ks_vm *vm);
 
