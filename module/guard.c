@@ -9,9 +9,23 @@
  * budget changes (ks_sched_rt_wq).
  *
  * It never takes ks_policy_mutex: a holder starved on a guarded CPU would
- * starve the guard too, mutexes having no priority inheritance. It only
- * flips the vCPU's DEMOTED bit and has the engine queue the vCPU's repair;
- * the vCPU thread then demotes or restores itself like any other repair.
+ * starve the guard too, mutexes having no priority inheritance. So it
+ * changes the class itself, at once, with sched_setattr_nocheck(), and a
+ * demotion is a loan the engine never sees: while a vCPU's DEMOTED bit is
+ * set its class is the guard's (the engine and the load hook leave an RT
+ * target alone), and the restore gives the thread exactly what it had
+ * before, which is what the engine's record says kvmsched set. A demoted
+ * thread cannot restore itself: as idle beside a busy normal thread it
+ * would wait up to a second for the CPU, losing the budget it is owed.
+ *
+ * An engine set racing a demotion (it read the bit clear just before) is
+ * found at the next look, which demotes again; a policy change during a
+ * demotion is the load hook's to apply after the restore. The guard keeps
+ * the demoted vCPUs on a list of its own, with references, so that it can
+ * restore each when it stops at unload, after the registry has forgotten
+ * them, before the engine gives every thread back. On 6.1 a class change
+ * takes cpuset_rwsem for read: a cpuset writer starved on a guarded CPU
+ * (not pinned there, so load balancing moves it) delays a demotion.
  */
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
@@ -32,6 +46,13 @@
 
 /* The guard thread; kthread_stop() needs it alive until then. */
 static struct task_struct *ks_guard_thread;
+
+/*
+ * The vCPUs whose thread the guard has demoted (ks_vcpu_pol.demoted), each
+ * holding a reference on the vCPU and on the thread. The guard thread's
+ * alone: no lock.
+ */
+static LIST_HEAD(ks_guard_demoted);
 
 /* @vm's budget. A new VM's block is zero, which stands for the default. */
 static void ks_guard_budget(struct ks_vm *vm, int *runtime_us, u32 *period_us)
@@ -101,9 +122,10 @@ static u64 ks_sooner(u64 a, u64 b)
 
 /*
  * How long @task, @v's thread, has kept its CPU as fifo or rr without
- * sleeping: since it last slept, or since kvmsched last made it RT,
- * whichever is later. Preemption is no break: the kernel threads of its
- * CPU gain nothing when an RT thread (the guard, say) preempts it. After a
+ * sleeping: since it last slept, since kvmsched last made it RT, or since
+ * the guard last restored it, whichever is latest. Preemption is no break:
+ * the kernel threads of its CPU gain nothing when an RT thread (the guard,
+ * say) preempts it. After a
  * sleep the streak starts with the run the guard finds it in, or at the
  * look if it is not on its CPU then. 0 while it sleeps, and where the
  * kernel keeps no sched_info.
@@ -149,14 +171,56 @@ static u64 ks_guard_streak(struct ks_vcpu *v, struct task_struct *task)
 				p->streak_start_ns = arrival;
 		}
 	}
-	/* The policy before rt_since_ns: pairs with ks_sched_vcpu_sync(). */
+	/* The policy before rt_since_ns: pairs with ks_sched_vcpu_target(). */
 	smp_rmb();
-	since = max_t(u64, p->streak_start_ns, READ_ONCE(p->rt_since_ns));
+	since = max3(p->streak_start_ns, READ_ONCE(p->rt_since_ns),
+		     p->restored_ns);
 	/* sched_clock based, like local_clock(): they agree on stable TSCs. */
 	return now > since ? now - since : 0;
 #else
 	return 0;
 #endif
+}
+
+/* Demotes @task, @v's thread, keeping what it had for the restore. */
+static void ks_guard_demote(struct ks_vcpu *v, struct task_struct *task)
+{
+	struct ks_vcpu_pol *p = ks_vcp(v);
+
+	if (!test_bit(KS_VCPU_DEMOTED, &p->flags)) {
+		if (!kobject_get_unless_zero(&v->kobj))
+			return;
+		p->demoted_task = get_task_struct(task);
+		list_add(&p->demoted, &ks_guard_demoted);
+		set_bit(KS_VCPU_DEMOTED, &p->flags);
+		/* The bit before the class: the engine reads them in turn. */
+		smp_mb__after_atomic();
+	}
+	ks_sched_demote(task, &p->demoted_from);
+}
+
+/*
+ * Gives @v's demoted thread what it had, if it still has what the guard
+ * gave it; if someone else changed it meanwhile, the engine repairs it.
+ */
+static void ks_guard_restore(struct ks_vcpu *v)
+{
+	struct ks_vcpu_pol *p = ks_vcp(v);
+	struct task_struct *task = p->demoted_task;
+	bool restored;
+
+	list_del(&p->demoted);
+	/* Its streak starts again here, wherever its run began. */
+	p->streak_start_ns = 0;
+	p->restored_ns = local_clock();
+	restored = ks_sched_undemote(task, &p->demoted_from);
+	/* The class before the bit: the engine acts once it sees it clear. */
+	smp_mb__before_atomic();
+	clear_bit(KS_VCPU_DEMOTED, &p->flags);
+	if (!restored)
+		ks_engine_kick(v, task);
+	put_task_struct(task);
+	kobject_put(&v->kobj);
 }
 
 /* Looks at one vCPU; returns when it needs another look, 0 for never. */
@@ -166,19 +230,20 @@ static u64 ks_guard_vcpu(struct ks_vcpu *v, int runtime_us, u32 period_us)
 	struct ks_guard_view in;
 	struct task_struct *task;
 	enum ks_guard_act act;
-	unsigned int policy;
-	bool late;
-	u64 next;
+	u64 next = 0;
 
+	task = ks_vcpu_get_task(v);
+	/* Not RT any more, or run by another thread: its demotion ends. */
+	if (test_bit(KS_VCPU_DEMOTED, &p->flags) &&
+	    (!READ_ONCE(p->sched_rt) || p->demoted_task != task))
+		ks_guard_restore(v);
 	if (!READ_ONCE(p->sched_rt)) {
-		/* Not RT (any more): nothing to restore, start afresh. */
+		/* Start afresh when it is RT again. */
 		p->guard.start_ns = 0;
 		p->streak_start_ns = 0;
-		clear_bit(KS_VCPU_DEMOTED, &p->flags);
-		return 0;
+		goto out;
 	}
 	/* Not running yet: keep looking, nothing wakes us when it starts. */
-	task = ks_vcpu_get_task(v);
 	if (!task)
 		return runtime_us == KS_GUARD_OFF ? 0 :
 		       ks_guard_tick_ns(period_us);
@@ -189,25 +254,27 @@ static u64 ks_guard_vcpu(struct ks_vcpu *v, int runtime_us, u32 period_us)
 	in.streak_ns = ks_guard_streak(v, task);
 	in.demoted = test_bit(KS_VCPU_DEMOTED, &p->flags);
 	act = ks_guard_decide(&p->guard, &in, runtime_us, period_us, &next);
-	if (act == KS_GUARD_DEMOTE) {
-		set_bit(KS_VCPU_DEMOTED, &p->flags);
+	if (act == KS_GUARD_RESTORE)
+		ks_guard_restore(v);
+	else if (act == KS_GUARD_DEMOTE || in.demoted)
+		/* Also made RT again while demoted (a racing set, a user). */
+		ks_guard_demote(v, task);
+	if (act == KS_GUARD_DEMOTE)
 		atomic_long_inc(&p->rt_demotions);
-	} else if (act == KS_GUARD_RESTORE) {
-		clear_bit(KS_VCPU_DEMOTED, &p->flags);
-	}
-	/*
-	 * A demoted thread still running RT has not done its repair yet:
-	 * queue it again (a no-op if it is queued) and look again soon.
-	 */
-	policy = READ_ONCE(task->policy);
-	late = act == KS_GUARD_KEEP && in.demoted &&
-	       (policy == SCHED_FIFO || policy == SCHED_RR);
-	if (late)
-		next = ks_sooner(NSEC_PER_MSEC, next);
-	if (act != KS_GUARD_KEEP || late)
-		ks_engine_kick(v, task);
-	put_task_struct(task);
+out:
+	if (task)
+		put_task_struct(task);
 	return next;
+}
+
+/* Demoted vCPUs whose VM KVM has destroyed: their threads get theirs. */
+static void ks_guard_forget_dead(void)
+{
+	struct ks_vcpu_pol *p, *tmp;
+
+	list_for_each_entry_safe(p, tmp, &ks_guard_demoted, demoted)
+		if (!ks_vm_alive(ks_vcpu_of(p)->vm))
+			ks_guard_restore(ks_vcpu_of(p));
 }
 
 /* One look at every vCPU; returns when to look again (0: no need). */
@@ -237,6 +304,7 @@ static u64 ks_guard_pass(void)
 		ks_put_vcpus(vcpus, nv);
 	}
 	ks_put_vms(vms, n);
+	ks_guard_forget_dead();
 	return tick;
 }
 
@@ -254,6 +322,11 @@ static int ks_guard_fn(void *unused)
 						   atomic_read(&ks_sched_rt_news) ||
 						   kthread_should_stop(), tick);
 	}
+	/* Unload: every demoted thread gets its class back. */
+	while (!list_empty(&ks_guard_demoted))
+		ks_guard_restore(ks_vcpu_of(list_first_entry(&ks_guard_demoted,
+							     struct ks_vcpu_pol,
+							     demoted)));
 	return 0;
 }
 
@@ -276,7 +349,10 @@ int ks_guard_init(void)
 	return 0;
 }
 
-/* Before the engine drains repairs: the guard queues them. */
+/*
+ * Before the engine gives threads back and drains repairs: the guard's
+ * last act restores what it demoted, and may queue repairs.
+ */
 void ks_guard_exit(void)
 {
 	kthread_stop(ks_guard_thread);

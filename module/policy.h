@@ -65,6 +65,10 @@ struct ks_vcpu_pol {
 	u64 rt_since_ns;		/* local_clock() when we last made it RT */
 	/* The RT guard's alone. */
 	struct ks_guard_win guard;
+	struct list_head demoted;	/* on its list while DEMOTED */
+	struct task_struct *demoted_task;	/* the thread it demoted */
+	struct ks_sched_attr demoted_from;	/* what that thread had */
+	u64 restored_ns;		/* local_clock() at its last restore */
 	u64 streak_start_ns;		/* its run's start, 0: none */
 	unsigned long streak_nvcsw;	/* nvcsw at that start */
 	struct pid *streak_pid;		/* whose; compared only */
@@ -72,7 +76,7 @@ struct ks_vcpu_pol {
 };
 
 #define KS_VCPU_WORK_QUEUED	0	/* twork is queued on its thread */
-#define KS_VCPU_DEMOTED		1	/* the RT guard took its RT class */
+#define KS_VCPU_DEMOTED		1	/* the RT guard has its class */
 #define KS_VCPU_UNLOAD_KICKED	2	/* unload woke its sleeping thread */
 
 static inline struct ks_vm_pol *ks_vmp(struct ks_vm *vm)

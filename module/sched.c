@@ -116,6 +116,17 @@ static int ks_sched_set_state(struct task_struct *task, const void *state)
 	return ks_sched_set(task, state);
 }
 
+/*
+ * While the RT guard has demoted @v's thread, the class is the guard's: it
+ * gives the thread back what it had when the demotion ends. A target that
+ * is no longer RT is the engine's again at once.
+ */
+static bool ks_sched_guards(struct ks_vcpu *v, const struct ks_sched_attr *want)
+{
+	return ks_policy_rt(want->policy) &&
+	       test_bit(KS_VCPU_DEMOTED, &ks_vcp(v)->flags);
+}
+
 static int ks_sched_vcpu_target(struct ks_vcpu *v, struct task_struct *task,
 				void *want)
 {
@@ -125,8 +136,7 @@ static int ks_sched_vcpu_target(struct ks_vcpu *v, struct task_struct *task,
 	u64 packed;
 
 	lockdep_assert_held(&ks_policy_mutex);
-	rt = ks_sched_resolve(&p->sched, &ks_vmp(v->vm)->sched,
-			      test_bit(KS_VCPU_DEMOTED, &p->flags), a);
+	rt = ks_sched_resolve(&p->sched, &ks_vmp(v->vm)->sched, a);
 	packed = ks_sched_pack(a);
 	WRITE_ONCE(p->sched_want, packed);
 	was_rt = p->sched_rt;
@@ -134,8 +144,11 @@ static int ks_sched_vcpu_target(struct ks_vcpu *v, struct task_struct *task,
 	WRITE_ONCE(p->sched_rt, rt);
 	if (rt && !was_rt)
 		ks_sched_rt_changed();
+	/* A set racing a demotion is undone at the guard's next look. */
+	if (ks_sched_guards(v, a))
+		return -EAGAIN;
 	/* The guard's streak of this thread starts no earlier than here. */
-	if (task && ks_policy_rt(a->policy) &&
+	if (task && rt &&
 	    !ks_policy_rt(ks_policy_from_kernel(READ_ONCE(task->policy)))) {
 		WRITE_ONCE(p->rt_since_ns, local_clock());
 		/* Before the thread turns RT: the guard reads its policy first. */
@@ -153,6 +166,8 @@ static bool ks_sched_vcpu_violated(struct ks_vcpu *v, int cpu)
 	if (!packed)
 		return false;
 	ks_sched_unpack(packed, &want);
+	if (ks_sched_guards(v, &want))
+		return false;
 	ks_task_sched(current, &have);
 	return !ks_sched_ok(&want, &have);
 }
@@ -181,7 +196,7 @@ static bool ks_sched_emulator_target(struct pid *tgid, struct ks_vm **vms,
 	memset(attr, 0, sizeof(*attr));
 	for (i = 0; i < n && !attr->policy; i++)
 		if (vms[i]->tgid == tgid)
-			ks_sched_resolve(&ks_vmp(vms[i])->emulator_sched, NULL, false,
+			ks_sched_resolve(&ks_vmp(vms[i])->emulator_sched, NULL,
 					 attr);
 	return attr->policy;
 }
@@ -198,6 +213,27 @@ const struct ks_aspect ks_sched_aspect = {
 	.same = ks_sched_same_state,
 	.set = ks_sched_set_state,
 };
+
+bool ks_sched_demote(struct task_struct *task, struct ks_sched_attr *from)
+{
+	struct ks_sched_attr have, idle;
+
+	ks_task_sched(task, &have);
+	if (!ks_sched_demoted(&have, &idle))
+		return false;
+	*from = have;
+	return !ks_sched_set(task, &idle);
+}
+
+bool ks_sched_undemote(struct task_struct *task,
+		       const struct ks_sched_attr *from)
+{
+	/* An exiting thread's class no longer matters to anyone. */
+	if ((READ_ONCE(task->flags) & PF_EXITING) ||
+	    ks_policy_from_kernel(READ_ONCE(task->policy)) != KS_POL_IDLE)
+		return false;
+	return !ks_sched_set(task, from);
+}
 
 /* Field @f of @cfg (a VM's, a vCPU's, a rule's), for a sysfs read. */
 ssize_t ks_sched_cfg_show(struct ks_sched_cfg *cfg, enum ks_sched_field f,

@@ -37,6 +37,16 @@ void ks_sched_rt_changed(void);
 /* What @task runs with now. */
 void ks_task_sched(struct task_struct *task, struct ks_sched_attr *a);
 
+/*
+ * The RT guard's, process context, no lock of kvmsched's: demote @task, a
+ * fifo or rr thread, to idle (false if it is neither), *@from getting what
+ * it had; then give it *@from back, if it still runs as idle (false if
+ * someone else has changed it since, or it could not be set).
+ */
+bool ks_sched_demote(struct task_struct *task, struct ks_sched_attr *from);
+bool ks_sched_undemote(struct task_struct *task,
+		       const struct ks_sched_attr *from);
+
 /* Process context. */
 ssize_t ks_sched_cfg_show(struct ks_sched_cfg *cfg, enum ks_sched_field f,
 			  char *buf);

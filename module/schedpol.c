@@ -161,15 +161,11 @@ void ks_sched_cfg_merge(struct ks_sched_cfg *to, const struct ks_sched_cfg *from
  * What a thread governed by @own, then @vm (either may be NULL), should
  * have. Each field comes from @own if set there, else from @vm. Without a
  * class, a nice or slice alone means "normal"; fifo and rr without a
- * priority get 1. @demoted: the RT guard took the thread's RT class away
- * for now; it runs as idle, so that every other thread of its CPU, kernel
- * threads first of all, preempts it at once until the period ends.
- * Returns whether the class
- * asked for is fifo or rr, demoted or not: the guard watches those.
+ * priority get 1. Returns whether the class is fifo or rr: the RT guard
+ * watches those.
  */
 bool ks_sched_resolve(const struct ks_sched_cfg *own,
-		      const struct ks_sched_cfg *vm, bool demoted,
-		      struct ks_sched_attr *out)
+		      const struct ks_sched_cfg *vm, struct ks_sched_attr *out)
 {
 	static const struct ks_sched_cfg unset;
 	bool rt;
@@ -186,11 +182,26 @@ bool ks_sched_resolve(const struct ks_sched_cfg *own,
 		out->policy = KS_POL_NORMAL;
 	}
 	rt = ks_policy_rt(out->policy);
-	if (rt && demoted)
-		out->policy = KS_POL_IDLE;
-	else if (rt)
+	if (rt)
 		out->prio = own->prio ?: vm->prio ?: KS_PRIO_MIN;
 	return rt;
+}
+
+/*
+ * What the RT guard gives a fifo or rr thread that has @from while it is
+ * demoted: idle, so that every other thread of its CPU, kernel threads
+ * first of all, preempts it at once; its nice kept, the weight it has if
+ * it leaves RT for good. False if @from is not fifo or rr.
+ */
+bool ks_sched_demoted(const struct ks_sched_attr *from,
+		      struct ks_sched_attr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!ks_policy_rt(from->policy))
+		return false;
+	out->policy = KS_POL_IDLE;
+	out->nice = from->nice;
+	return true;
 }
 
 /*

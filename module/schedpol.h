@@ -69,7 +69,8 @@ int ks_sched_field_show(const struct ks_sched_cfg *cfg, enum ks_sched_field f,
 void ks_sched_cfg_merge(struct ks_sched_cfg *to,
 			const struct ks_sched_cfg *from);
 bool ks_sched_resolve(const struct ks_sched_cfg *own,
-		      const struct ks_sched_cfg *vm, bool demoted,
+		      const struct ks_sched_cfg *vm, struct ks_sched_attr *out);
+bool ks_sched_demoted(const struct ks_sched_attr *from,
 		      struct ks_sched_attr *out);
 bool ks_sched_matches(const struct ks_sched_attr *want,
 		      const struct ks_sched_attr *have);

@@ -89,41 +89,34 @@ static void field_table(struct kunit *test)
 struct resolve_case {
 	const char *why;
 	struct ks_sched_cfg own, vm;
-	bool demoted;
 	struct ks_sched_attr want;
 	bool rt;
 };
 
 static const struct resolve_case resolve_cases[] = {
-	{ "nothing set: leave alone", UNSET, UNSET, false,
+	{ "nothing set: leave alone", UNSET, UNSET,
 	  { KS_POL_NONE }, false },
-	{ "VM fifo 10", UNSET, CFG(KS_POL_FIFO, 10, false, 0, 0), false,
+	{ "VM fifo 10", UNSET, CFG(KS_POL_FIFO, 10, false, 0, 0),
 	  { KS_POL_FIFO, 10, 0, 0 }, true },
 	{ "VM rr without priority gets 1", UNSET, CFG(KS_POL_RR, 0, false, 0, 0),
-	  false, { KS_POL_RR, 1, 0, 0 }, true },
+	  { KS_POL_RR, 1, 0, 0 }, true },
 	{ "override beats VM per field", CFG(KS_POL_NONE, 20, false, 0, 0),
-	  CFG(KS_POL_FIFO, 10, true, -5, 0), false,
+	  CFG(KS_POL_FIFO, 10, true, -5, 0),
 	  { KS_POL_FIFO, 20, -5, 0 }, true },
 	{ "override class beats VM class", CFG(KS_POL_BATCH, 0, false, 0, 0),
-	  CFG(KS_POL_FIFO, 10, true, 4, 0), false,
+	  CFG(KS_POL_FIFO, 10, true, 4, 0),
 	  { KS_POL_BATCH, 0, 4, 0 }, false },
 	{ "override nice 0 beats VM nice", CFG(KS_POL_NONE, 0, true, 0, 0),
-	  CFG(KS_POL_NORMAL, 0, true, 7, 0), false,
+	  CFG(KS_POL_NORMAL, 0, true, 7, 0),
 	  { KS_POL_NORMAL, 0, 0, 0 }, false },
 	{ "nice alone means normal", UNSET, CFG(KS_POL_NONE, 0, true, -3, 0),
-	  false, { KS_POL_NORMAL, 0, -3, 0 }, false },
+	  { KS_POL_NORMAL, 0, -3, 0 }, false },
 	{ "slice alone means normal", CFG(KS_POL_NONE, 0, false, 0, 3000),
-	  UNSET, false, { KS_POL_NORMAL, 0, 0, 3000 }, false },
+	  UNSET, { KS_POL_NORMAL, 0, 0, 3000 }, false },
 	{ "priority alone is not a class", UNSET,
-	  CFG(KS_POL_NONE, 50, false, 0, 0), false, { KS_POL_NONE }, false },
-	{ "demoted fifo runs idle", UNSET,
-	  CFG(KS_POL_FIFO, 10, true, 2, 0), true, { KS_POL_IDLE, 0, 2, 0 },
-	  true },
-	{ "demoted means nothing to a normal class", UNSET,
-	  CFG(KS_POL_NORMAL, 0, true, 2, 0), true, { KS_POL_NORMAL, 0, 2, 0 },
-	  false },
+	  CFG(KS_POL_NONE, 50, false, 0, 0), { KS_POL_NONE }, false },
 	{ "idle keeps nice and slice", CFG(KS_POL_IDLE, 0, true, 1, 0),
-	  CFG(KS_POL_NONE, 0, false, 0, 800), false,
+	  CFG(KS_POL_NONE, 0, false, 0, 800),
 	  { KS_POL_IDLE, 0, 1, 800 }, false },
 };
 
@@ -139,8 +132,7 @@ static void resolve_table(struct kunit *test)
 	const struct resolve_case *c = test->param_value;
 	struct ks_sched_attr got;
 
-	KUNIT_EXPECT_EQ(test, ks_sched_resolve(&c->own, &c->vm, c->demoted,
-					       &got), c->rt);
+	KUNIT_EXPECT_EQ(test, ks_sched_resolve(&c->own, &c->vm, &got), c->rt);
 	KUNIT_EXPECT_EQ(test, got.policy, c->want.policy);
 	KUNIT_EXPECT_EQ(test, got.prio, c->want.prio);
 	if (got.policy) {
@@ -154,11 +146,29 @@ static void resolve_null_levels(struct kunit *test)
 	struct ks_sched_cfg emu = CFG(KS_POL_BATCH, 0, true, 10, 0);
 	struct ks_sched_attr got;
 
-	KUNIT_EXPECT_FALSE(test, ks_sched_resolve(&emu, NULL, false, &got));
+	KUNIT_EXPECT_FALSE(test, ks_sched_resolve(&emu, NULL, &got));
 	KUNIT_EXPECT_EQ(test, got.policy, KS_POL_BATCH);
 	KUNIT_EXPECT_EQ(test, got.nice, 10);
-	KUNIT_EXPECT_FALSE(test, ks_sched_resolve(NULL, NULL, false, &got));
+	KUNIT_EXPECT_FALSE(test, ks_sched_resolve(NULL, NULL, &got));
 	KUNIT_EXPECT_EQ(test, got.policy, KS_POL_NONE);
+}
+
+/* A demoted thread runs idle with its nice; only fifo and rr are demoted. */
+static void demoted_class(struct kunit *test)
+{
+	static const struct ks_sched_attr fifo = { KS_POL_FIFO, 10, 2, 0 };
+	static const struct ks_sched_attr rr = { KS_POL_RR, 99, -4, 0 };
+	static const struct ks_sched_attr normal = { KS_POL_NORMAL, 0, 2, 0 };
+	struct ks_sched_attr got;
+
+	KUNIT_EXPECT_TRUE(test, ks_sched_demoted(&fifo, &got));
+	KUNIT_EXPECT_EQ(test, got.policy, KS_POL_IDLE);
+	KUNIT_EXPECT_EQ(test, got.prio, 0);
+	KUNIT_EXPECT_EQ(test, got.nice, 2);
+	KUNIT_EXPECT_TRUE(test, ks_sched_demoted(&rr, &got));
+	KUNIT_EXPECT_EQ(test, got.policy, KS_POL_IDLE);
+	KUNIT_EXPECT_EQ(test, got.nice, -4);
+	KUNIT_EXPECT_FALSE(test, ks_sched_demoted(&normal, &got));
 }
 
 struct match_case {
@@ -462,6 +472,7 @@ static struct kunit_case schedpol_cases[] = {
 	KUNIT_CASE_PARAM(field_table, field_gen_params),
 	KUNIT_CASE_PARAM(resolve_table, resolve_gen_params),
 	KUNIT_CASE(resolve_null_levels),
+	KUNIT_CASE(demoted_class),
 	KUNIT_CASE_PARAM(match_table, match_gen_params),
 	KUNIT_CASE(cfg_merge),
 	KUNIT_CASE(pack_roundtrip),
