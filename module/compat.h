@@ -30,6 +30,21 @@ static inline struct pid *ks_vcpu_get_pid(struct kvm_vcpu *vcpu)
 }
 
 /*
+ * Whether KVM's record of the thread running @vcpu is current: KVM sets it
+ * at KVM_RUN before it loads the vCPU. A compare, never a dereference, so
+ * no lock: the pointer may change under us only to another thread's.
+ */
+static inline bool ks_vcpu_runs_current(struct kvm_vcpu *vcpu)
+{
+#ifdef KS_HAVE_VCPU_PID_LOCK
+	/* Written under pid_lock; a racy read is fine for a compare. */
+	return data_race(READ_ONCE(vcpu->pid)) == task_pid(current);
+#else
+	return rcu_access_pointer(vcpu->pid) == task_pid(current);
+#endif
+}
+
+/*
  * Threads that never return to user mode: kernel threads, io_uring
  * workers, and (where the kernel has them) user workers such as vhost's
  * since Linux 6.4. Known at compile time from the flag's definition.

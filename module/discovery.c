@@ -32,7 +32,6 @@
 enum ks_hook {
 	KS_HOOK_VM_DESTROY,
 	KS_HOOK_VCPU_CREATE,
-	KS_HOOK_VCPU_RUN,
 	KS_HOOK_VCPU_LOAD,
 	KS_NR_HOOKS,
 };
@@ -57,27 +56,24 @@ static int ks_vcpu_create_pre(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
-/* Every KVM_RUN: current is the thread running the vCPU. */
-static int ks_vcpu_run_pre(struct kprobe *kp, struct pt_regs *regs)
-{
-	if (ks_registry_vcpu_run(ks_arg0(regs)))
-		ks_engine_vm_appeared();
-	return 0;
-}
-
 /*
- * Each time KVM loads a vCPU on a CPU: in KVM_RUN before the first guest
- * entry, and at every schedule-in of its thread while in KVM_RUN.
+ * Each time KVM loads a vCPU on a CPU: at KVM_RUN before the first guest
+ * entry (and at other vCPU ioctls, from whichever thread makes them), and
+ * at every schedule-in of its thread while in KVM_RUN. The one hook on the
+ * KVM_RUN path: it binds threads and checks them.
  */
 static int ks_vcpu_load_pre(struct kprobe *kp, struct pt_regs *regs)
 {
+	bool new_vm = false;
 	struct ks_vcpu *v;
 
 	rcu_read_lock();
-	v = ks_registry_vcpu_current(ks_arg0(regs));
+	v = ks_registry_vcpu_loaded(ks_arg0(regs), &new_vm);
 	if (v)
 		ks_engine_vcpu_loaded(v, (int)regs_get_kernel_argument(regs, 1));
 	rcu_read_unlock();
+	if (new_vm)
+		ks_engine_vm_appeared();
 	return 0;
 }
 
@@ -90,13 +86,11 @@ static const struct {
 				 KVMSCHED_CAP_VM_DESTROY, ks_vm_destroy_pre },
 	[KS_HOOK_VCPU_CREATE] = { "kvm_arch_vcpu_postcreate",
 				  KVMSCHED_CAP_VCPU_CREATE, ks_vcpu_create_pre },
-	[KS_HOOK_VCPU_RUN] = { "kvm_arch_vcpu_ioctl_run",
-			       KVMSCHED_CAP_VCPU_RUN, ks_vcpu_run_pre },
-	/* Everything enforced before guest entry works through this hook. */
+	/* Binding and everything enforced before guest entry work here. */
 	[KS_HOOK_VCPU_LOAD] = { "kvm_arch_vcpu_load",
-				KVMSCHED_CAP_AFFINITY " " KVMSCHED_CAP_SCHED " "
-				KVMSCHED_CAP_RT_GUARD KS_CAP_SLICE,
-				ks_vcpu_load_pre },
+				KVMSCHED_CAP_VCPU_RUN " " KVMSCHED_CAP_AFFINITY " "
+				KVMSCHED_CAP_SCHED " " KVMSCHED_CAP_RT_GUARD
+				KS_CAP_SLICE, ks_vcpu_load_pre },
 };
 
 /* Serialises arming, disarming and scanning; owns ks_kprobes. */
@@ -135,7 +129,7 @@ static void ks_disarm_one(enum ks_hook h)
 /*
  * The destroy hook goes first and is required: without it a VM could be
  * freed while still registered. Either vCPU hook alone is enough to find
- * VMs (KVM_RUN even alone binds threads), so each is optional.
+ * VMs (the load hook even alone binds threads), so each is optional.
  */
 static void ks_arm(void)
 {
@@ -145,10 +139,8 @@ static void ks_arm(void)
 	if (ks_arm_one(KS_HOOK_VM_DESTROY))
 		return;
 	ks_arm_one(KS_HOOK_VCPU_CREATE);
-	ks_arm_one(KS_HOOK_VCPU_RUN);
 	ks_arm_one(KS_HOOK_VCPU_LOAD);
-	if (!(ks_armed & (BIT(KS_HOOK_VCPU_CREATE) | BIT(KS_HOOK_VCPU_RUN)))) {
-		ks_disarm_one(KS_HOOK_VCPU_LOAD);
+	if (!(ks_armed & (BIT(KS_HOOK_VCPU_CREATE) | BIT(KS_HOOK_VCPU_LOAD)))) {
 		ks_disarm_one(KS_HOOK_VM_DESTROY);
 		return;
 	}
@@ -161,7 +153,6 @@ static void ks_disarm(void)
 {
 	lockdep_assert_held(&ks_hooks_mutex);
 	ks_disarm_one(KS_HOOK_VCPU_LOAD);
-	ks_disarm_one(KS_HOOK_VCPU_RUN);
 	ks_disarm_one(KS_HOOK_VCPU_CREATE);
 	/* Forget every VM while the destroy hook still guards their memory. */
 	ks_registry_clear();

@@ -9,7 +9,7 @@
  *  - kvm_arch_destroy_vm() unpublishes it under ks_lock before KVM frees
  *    anything, and nothing dereferences ->kvm or ->vcpu except under ks_lock
  *    while the VM is not dead;
- *  - the KVM_RUN hook finds its vCPU under RCU without ks_lock, so vCPU
+ *  - the load hook finds its vCPU under RCU without ks_lock, so vCPU
  *    objects are freed after a grace period.
  * Sysfs directories are created and removed by a work item, because hooks
  * run in atomic context and kobject_add() sleeps.
@@ -247,24 +247,16 @@ bool ks_registry_vcpu_created(struct kvm_vcpu *vcpu)
 	return new_vm;
 }
 
-bool ks_registry_vcpu_run(struct kvm_vcpu *vcpu)
+/* Binds @vcpu to current; *@new_vm set if that published its VM. */
+static struct ks_vcpu *ks_vcpu_bind(struct kvm_vcpu *vcpu, bool *new_vm)
 {
 	struct pid *me = task_pid(current), *old = NULL;
-	bool bound, new_vm = false;
 	struct ks_vmm vmm;
 	struct ks_vcpu *v;
 
-	/* Every KVM_RUN comes here: the common case takes no lock. */
-	rcu_read_lock();
-	v = ks_vcpu_lookup_rcu(vcpu);
-	bound = v && READ_ONCE(v->thread) == me;
-	rcu_read_unlock();
-	if (bound)
-		return false;
-
 	ks_vmm_snapshot(&vmm, current);
 	spin_lock(&ks_lock);
-	v = ks_vcpu_get_or_add(vcpu, &vmm, &new_vm);
+	v = ks_vcpu_get_or_add(vcpu, &vmm, new_vm);
 	if (v && v->thread != me) {
 		old = v->thread;
 		WRITE_ONCE(v->thread, get_pid(me));
@@ -273,14 +265,21 @@ bool ks_registry_vcpu_run(struct kvm_vcpu *vcpu)
 	put_pid(old);
 	if (!v)
 		ks_warn_nomem();
-	return new_vm;
+	return v;
 }
 
-struct ks_vcpu *ks_registry_vcpu_current(struct kvm_vcpu *vcpu)
+struct ks_vcpu *ks_registry_vcpu_loaded(struct kvm_vcpu *vcpu, bool *new_vm)
 {
+	struct pid *me = task_pid(current);
 	struct ks_vcpu *v = ks_vcpu_lookup_rcu(vcpu);
 
-	return v && READ_ONCE(v->thread) == task_pid(current) ? v : NULL;
+	/* Every load of a bound thread: one lookup, one compare. */
+	if (likely(v && READ_ONCE(v->thread) == me))
+		return v;
+	/* Another thread's vCPU ioctl loads the vCPU too: not a binding. */
+	if (!ks_vcpu_runs_current(vcpu))
+		return NULL;
+	return ks_vcpu_bind(vcpu, new_vm);
 }
 
 bool ks_registry_vm_found(struct kvm *kvm, const struct ks_vmm *vmm)

@@ -89,11 +89,15 @@ static inline struct ks_vcpu *ks_vcpu_from_priv(void *priv)
  * publish a VM return true when they did.
  */
 bool ks_registry_vcpu_created(struct kvm_vcpu *vcpu);
-bool ks_registry_vcpu_run(struct kvm_vcpu *vcpu);
 void ks_registry_vm_destroyed(struct kvm *kvm);
 bool ks_registry_vm_found(struct kvm *kvm, const struct ks_vmm *vmm);
-/* Under rcu_read_lock(): @vcpu's object if current runs it, else NULL. */
-struct ks_vcpu *ks_registry_vcpu_current(struct kvm_vcpu *vcpu);
+/*
+ * Under rcu_read_lock(), as KVM loads @vcpu: its object if current runs
+ * it, or NULL. Current is bound to it first if KVM's own record says
+ * current runs it (its first KVM_RUN, or a new thread took it over);
+ * *@new_vm is set if that published its VM.
+ */
+struct ks_vcpu *ks_registry_vcpu_loaded(struct kvm_vcpu *vcpu, bool *new_vm);
 
 /* Process context. */
 void ks_vmm_snapshot(struct ks_vmm *vmm, struct task_struct *task);

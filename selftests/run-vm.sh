@@ -3,7 +3,11 @@
 # nested SVM: real KVM inside the guest) with the tests in an initramfs, and
 # judges the run from the guest's result port, never from QEMU's exit code.
 #
-#   run-vm.sh --kernel deb61|deb612|debug [--demo]
+#   run-vm.sh --kernel deb61|deb612|debug [--demo | --icount]
+#
+# --icount boots a one-CPU host under -icount shift=0 (its clock counts
+# instructions) and runs only the tests marked for it (the KVM_RUN cost
+# benchmark); its outputs and TAP lines are named <kernel>-icount.
 #
 # Prints TAP lines "ok - <kernel>: ..." / "not ok - <kernel>: ...", then
 # "# <kernel>: N passed, N failed, N skipped"; exits 1 if anything failed.
@@ -31,11 +35,11 @@ SPLATS+='|DEBUG_LOCKS_WARN_ON|turning off the locking correctness validator|lock
 SPLATS+='|kobject.*(has no release|does not have a release|is not initialized|initialized object)'
 SPLATS+='|refcount_t:|UBSAN:|KASAN:'
 
-KID="" DEMO=0
+KID="" NAME="" DEMO=0 ICOUNT=0
 PASSED=0 FAILED=0 SKIPPED=0
 
 usage() {
-	echo "usage: $0 --kernel deb61|deb612|debug [--demo]" >&2
+	echo "usage: $0 --kernel deb61|deb612|debug [--demo | --icount]" >&2
 	exit 2
 }
 
@@ -44,10 +48,13 @@ parse_args() {
 		case $1 in
 		--kernel) KID=${2:-}; shift 2 || usage ;;
 		--demo) DEMO=1; shift ;;
+		--icount) ICOUNT=1; shift ;;
 		*) usage ;;
 		esac
 	done
-	[[ $KID =~ ^(deb61|deb612|debug)$ ]] || usage
+	[[ $KID =~ ^(deb61|deb612|debug)$ ]] && ((DEMO + ICOUNT < 2)) || usage
+	NAME=$KID
+	((ICOUNT == 0)) || NAME=$KID-icount
 }
 
 # One TAP line, counted. "# SKIP" counts as skipped whether ok or not ok.
@@ -59,13 +66,13 @@ tap() {
 	"ok "*) PASSED=$((PASSED + 1)) ;;
 	esac
 }
-ok() { tap "ok - $KID: $*"; }
-not_ok() { tap "not ok - $KID: $*"; }
+ok() { tap "ok - $NAME: $*"; }
+not_ok() { tap "not ok - $NAME: $*"; }
 # Turns stdin into TAP comments.
 comment() { sed 's/^/# /'; }
 
 finish() {
-	echo "# $KID: $PASSED passed, $FAILED failed, $SKIPPED skipped"
+	echo "# $NAME: $PASSED passed, $FAILED failed, $SKIPPED skipped"
 	((FAILED == 0)) || exit 1
 	exit 0
 }
@@ -200,6 +207,7 @@ boot() {
 	append="console=ttyS0 loglevel=7 panic=-1 panic_on_warn=1 oops=panic slab_nomerge"
 	append+=" unknown_nmi_panic panic_print=0x40"
 	((DEMO == 0)) || append+=" kvmsched.demo"
+	((ICOUNT == 0)) || append+=" kvmsched.icount kvmsched.tests=92"
 	[[ -z ${KS_TESTS:-} ]] || append+=" kvmsched.tests=$KS_TESTS"
 	append+=" ${KS_CMDLINE_EXTRA:-}"
 	if ((DEMO)); then
@@ -208,6 +216,11 @@ boot() {
 		console="file,id=con,path=$OUT/console.log"
 	fi
 	read -ra extra <<<"${KS_QEMU_EXTRA:-}"
+	local smp=${KS_SMP:-4}
+	if ((ICOUNT)); then
+		smp=1
+		extra+=(-icount shift=0)
+	fi
 	rm -f "$OUT"/{console.log,result.log,qemu.pid,stalled,monitor.in,monitor.out}
 	# The HMP monitor on a FIFO pair (QEMU's pipe chardev), for watch_stall.
 	mkfifo "$OUT/monitor.in" "$OUT/monitor.out"
@@ -217,7 +230,7 @@ boot() {
 	QEMU_RC=0
 	timeout --foreground -k 10 "${KS_BOOT_TIMEOUT:-1500}" \
 		qemu-system-x86_64 -nodefaults -M q35 -accel tcg,thread=single -cpu EPYC-Rome,+svm \
-		-smp "${KS_SMP:-4}" -m "${KS_MEM:-2048}" -display none -no-reboot \
+		-smp "$smp" -m "${KS_MEM:-2048}" -display none -no-reboot \
 		-kernel "$KS_KIMAGE" -initrd "$OUT/initrd.cpio" \
 		-chardev "$console" -serial chardev:con -serial "file:$OUT/result.log" \
 		-chardev "pipe,id=mon,path=$OUT/monitor" -mon chardev=mon,mode=readline \
@@ -233,7 +246,7 @@ verdict() {
 	while IFS= read -r line; do
 		case $line in
 		"#"*) echo "$line" ;;
-		*) tap "$(sed -E "s/^(not )?ok - /\\1ok - $KID: /" <<<"$line")" ;;
+		*) tap "$(sed -E "s/^(not )?ok - /\\1ok - $NAME: /" <<<"$line")" ;;
 		esac
 	done < <(awk '/^# dmesg-begin$/ { d = 1 } /^# (dmesg-end|kvmsched-done)$/ { d = 0; next }
 		!d && /^((not )?ok |# )/ { print }' <<<"$results")
@@ -269,23 +282,23 @@ main() {
 	source "$HERE/lib/deps.sh"
 	# shellcheck source=lib/initramfs.sh
 	source "$HERE/lib/initramfs.sh"
-	OUT=$REPO/build/$KID
+	OUT=$REPO/build/$NAME
 	mkdir -p "$OUT"
 
 	t=$EPOCHREALTIME
 	resolve_kernel
-	echo "# $KID: kernel $KS_KVER ($KS_KIMAGE) $(since "$t")"
+	echo "# $NAME: kernel $KS_KVER ($KS_KIMAGE) $(since "$t")"
 	t=$EPOCHREALTIME
 	build_module
 	build_clients
-	echo "# $KID: module and clients built $(since "$t")"
+	echo "# $NAME: module and clients built $(since "$t")"
 	t=$EPOCHREALTIME
 	ks_base_initramfs "$KID" "$KS_KVER" "$KS_KMODDIR" "$OUT"
 	build_initrd
-	echo "# $KID: initramfs $(du -m "$OUT/initrd.cpio" | cut -f1) MiB $(since "$t")"
+	echo "# $NAME: initramfs $(du -m "$OUT/initrd.cpio" | cut -f1) MiB $(since "$t")"
 	t=$EPOCHREALTIME
 	boot
-	echo "# $KID: boot $(since "$t") (qemu exit status $QEMU_RC)"
+	echo "# $NAME: boot $(since "$t") (qemu exit status $QEMU_RC)"
 	verdict
 	finish
 }

@@ -101,6 +101,7 @@ struct vcpu {
 	pid_t tid;
 	unsigned long exits;	/* KVM_RUN returned with an expected exit */
 	unsigned long intr;	/* KVM_RUN returned EINTR or EAGAIN */
+	long long first_exit_ns, last_exit_ns;	/* -n: CLOCK_MONOTONIC */
 	atomic_bool ran;	/* progress() > 0, published for the main thread */
 	atomic_bool done;	/* the thread has left its run loop */
 	char name[40];
@@ -124,7 +125,7 @@ struct vm {
 };
 
 static long opt_vms = 1, opt_vcpus = 1, opt_first_id, opt_stride = 1;
-static long opt_time_ms, opt_delay_ms, opt_churn;
+static long opt_time_ms, opt_delay_ms, opt_churn, opt_exits;
 static bool opt_main_pattern, opt_quiet, opt_strict;
 static enum guest opt_guest = GUEST_IO;
 static const char *opt_ready, *opt_worker;
@@ -503,7 +504,8 @@ static void *vcpu_thread(void *arg)
 		goto err;
 	self_run = vc->run;
 	while (!atomic_load(&stop_vcpus) &&
-	       !(churn && progress(vc) >= CHURN_EXITS)) {
+	       !(churn && progress(vc) >= CHURN_EXITS) &&
+	       !(opt_exits && vc->exits >= (unsigned long)opt_exits)) {
 		if (vc->irq_owed && irq_inject(vc) < 0)
 			goto err;
 		if (ioctl(vc->fd, KVM_RUN, 0) < 0) {
@@ -514,6 +516,11 @@ static void *vcpu_thread(void *arg)
 			}
 			vc->intr++;
 		} else if (exit_ok(vc)) {
+			if (opt_exits) {
+				vc->last_exit_ns = now_ns();
+				if (!vc->exits)
+					vc->first_exit_ns = vc->last_exit_ns;
+			}
 			vc->exits++;
 			if (opt_guest == GUEST_IRQ)
 				irq_exit(vc);
@@ -780,7 +787,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: ksvmm [-m VMS] [-v VCPUS] [-p self|main] [-g io|hlt|spin|irq]\n"
 		"             [-t MS] [-c N] [-r FILE] [-i FIRST_ID] [-s STRIDE] [-d MS] [-q] [-e]\n"
-		"             [-w FILE]\n"
+		"             [-w FILE] [-n EXITS]\n"
 		"  -m VMs (max %d), -v vCPUs per VM (max %d), -i first vCPU id, -s id step\n"
 		"  -p self: runner threads create their vCPU fds (QEMU, default)\n"
 		"     main: main thread creates all vCPU fds, sleeps -d MS, spawns runners\n"
@@ -793,7 +800,9 @@ static void usage(void)
 		"  -w FILE: the first vCPU thread starts an IO thread, which writes\n"
 		"     \"tid T cpus LIST\" (its affinity at its start) to FILE\n"
 		"  -e strict: no signals, any KVM_RUN error (EINTR too) is fatal;\n"
-		"     not with -g spin\n", MAX_VMS, MAX_VCPUS, CHURN_EXITS);
+		"     not with -g spin\n"
+		"  -n each vCPU stops after EXITS exits; the summary gives the time\n"
+		"     from its first exit to its last (EXITS - 1 round trips)\n", MAX_VMS, MAX_VCPUS, CHURN_EXITS);
 	exit(1);
 }
 
@@ -810,6 +819,7 @@ static const struct {
 	{ 't', &opt_time_ms, 0, INT_MAX },
 	{ 'd', &opt_delay_ms, 0, INT_MAX },
 	{ 'c', &opt_churn, 1, INT_MAX },
+	{ 'n', &opt_exits, 2, INT_MAX },
 };
 
 static void num_arg(int opt)
@@ -839,7 +849,7 @@ static void parse_args(int argc, char **argv)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "m:v:p:g:t:c:r:i:s:d:qew:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:v:p:g:t:c:r:i:s:d:qew:n:")) != -1) {
 		switch (opt) {
 		case 'p':
 			if (strcmp(optarg, "main") && strcmp(optarg, "self"))
@@ -869,7 +879,8 @@ static void parse_args(int argc, char **argv)
 			num_arg(opt);
 		}
 	}
-	if (optind != argc || (opt_strict && opt_guest == GUEST_SPIN))
+	if (optind != argc || (opt_strict && opt_guest == GUEST_SPIN) ||
+	    (opt_exits && (opt_churn || opt_guest == GUEST_SPIN)))
 		usage();
 }
 
@@ -923,6 +934,10 @@ static int run_normal(void)
 				continue;
 			printf("vm %d vcpu %d tid %d exits %lu intr %lu\n",
 			       i, vc->id, (int)vc->tid, vc->exits, vc->intr);
+			if (opt_exits && vc->exits > 1)
+				printf("vm %d vcpu %d round_trips %lu round_trips_ns %lld\n",
+				       i, vc->id, vc->exits - 1,
+				       vc->last_exit_ns - vc->first_exit_ns);
 			if (opt_guest != GUEST_IRQ)
 				continue;
 			printf("vm %d vcpu %d tid %d wake_n %lu", i, vc->id,
