@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# 20 insmod/rmmod cycles while two VMs run: each load finds them, each
+# 20 insmod/rmmod cycles (kvmsched.reload_cycles=N on the kernel command
+# line for another count) while two VMs run: each load finds them, each
 # unload leaves nothing behind, and the VMs never notice.
 # A cycle takes ~10 s on the debug kernel (ftrace patching, RCU-tasks waits,
 # DEBUG_KOBJECT_RELEASE delaying releases up to 4 s).
@@ -13,9 +14,11 @@ vm1=$VMM_PID
 start_vmm /tmp/r2.ready -p main -v 2 -g hlt || nok "VM 2 ready"
 vm2=$VMM_PID
 
+N=$(sed -n 's/.*kvmsched\.reload_cycles=\([0-9][0-9]*\).*/\1/p' /proc/cmdline)
+N=${N:-20}
 bad=0
 i=1
-while [ $i -le 20 ]; do
+while [ $i -le "$N" ]; do
 	if ! insmod "$KSDIR/kvmsched.ko"; then
 		echo "# cycle $i: insmod failed"; bad=1; break
 	fi
@@ -30,7 +33,7 @@ while [ $i -le 20 ]; do
 	fi
 	i=$((i + 1))
 done
-check "20 load/unload cycles, VMs found every time" test $bad = 0
+check "$N load/unload cycles, VMs found every time" test $bad = 0
 check "VM 1 kept running" kill -0 "$vm1"
 check "VM 2 kept running" kill -0 "$vm2"
 check "VM 1 exited cleanly" stop_vmm "$vm1"
