@@ -276,8 +276,14 @@ struct ks_vcpu *ks_registry_vcpu_loaded(struct kvm_vcpu *vcpu, bool *new_vm)
 	/* Every load of a bound thread: one lookup, one compare. */
 	if (likely(v && READ_ONCE(v->thread) == me))
 		return v;
-	/* Another thread's vCPU ioctl loads the vCPU too: not a binding. */
-	if (!ks_vcpu_runs_current(vcpu))
+	/*
+	 * Not a binding: another thread's vCPU ioctl, which loads the vCPU
+	 * too; or KVM's teardown, which loads each vCPU to unload its MMU
+	 * after kvm_arch_destroy_vm() unpublished the VM, with no user left
+	 * (a vCPU ioctl holds one through its file, so the count is stable).
+	 */
+	if (!ks_vcpu_runs_current(vcpu) ||
+	    !refcount_read(&vcpu->kvm->users_count))
 		return NULL;
 	return ks_vcpu_bind(vcpu, new_vm);
 }

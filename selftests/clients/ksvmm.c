@@ -126,7 +126,7 @@ struct vm {
 
 static long opt_vms = 1, opt_vcpus = 1, opt_first_id, opt_stride = 1;
 static long opt_time_ms, opt_delay_ms, opt_churn, opt_exits;
-static bool opt_main_pattern, opt_quiet, opt_strict;
+static bool opt_main_pattern, opt_quiet, opt_strict, opt_main_leaves;
 static enum guest opt_guest = GUEST_IO;
 static const char *opt_ready, *opt_worker;
 static pthread_t worker;
@@ -748,6 +748,9 @@ static void run_vms(int nvms, bool churn)
 
 	if (setup(nvms) < 0)
 		fail();
+	else if (opt_main_leaves)
+		/* The last vCPU thread to exit closes the fds, destroying the VMs. */
+		pthread_exit(NULL);
 	else if (opt_guest == GUEST_IRQ &&
 		 spawn("injector", &inj, injector, (void *)(intptr_t)nvms) < 0)
 		fail();
@@ -787,7 +790,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: ksvmm [-m VMS] [-v VCPUS] [-p self|main] [-g io|hlt|spin|irq]\n"
 		"             [-t MS] [-c N] [-r FILE] [-i FIRST_ID] [-s STRIDE] [-d MS] [-q] [-e]\n"
-		"             [-w FILE] [-n EXITS]\n"
+		"             [-w FILE] [-n EXITS] [-x]\n"
 		"  -m VMs (max %d), -v vCPUs per VM (max %d), -i first vCPU id, -s id step\n"
 		"  -p self: runner threads create their vCPU fds (QEMU, default)\n"
 		"     main: main thread creates all vCPU fds, sleeps -d MS, spawns runners\n"
@@ -802,7 +805,9 @@ static void usage(void)
 		"  -e strict: no signals, any KVM_RUN error (EINTR too) is fatal;\n"
 		"     not with -g spin\n"
 		"  -n each vCPU stops after EXITS exits; the summary gives the time\n"
-		"     from its first exit to its last (EXITS - 1 round trips)\n", MAX_VMS, MAX_VCPUS, CHURN_EXITS);
+		"     from its first exit to its last (EXITS - 1 round trips)\n"
+		"  -x the main thread leaves once the vCPU threads run (with -n):\n"
+		"     the last vCPU thread to exit destroys the VM; no summary\n", MAX_VMS, MAX_VCPUS, CHURN_EXITS);
 	exit(1);
 }
 
@@ -849,7 +854,7 @@ static void parse_args(int argc, char **argv)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "m:v:p:g:t:c:r:i:s:d:qew:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:v:p:g:t:c:r:i:s:d:qew:n:x")) != -1) {
 		switch (opt) {
 		case 'p':
 			if (strcmp(optarg, "main") && strcmp(optarg, "self"))
@@ -875,12 +880,16 @@ static void parse_args(int argc, char **argv)
 		case 'w':
 			opt_worker = optarg;
 			break;
+		case 'x':
+			opt_main_leaves = true;
+			break;
 		default:
 			num_arg(opt);
 		}
 	}
 	if (optind != argc || (opt_strict && opt_guest == GUEST_SPIN) ||
-	    (opt_exits && (opt_churn || opt_guest == GUEST_SPIN)))
+	    (opt_exits && (opt_churn || opt_guest == GUEST_SPIN)) ||
+	    (opt_main_leaves && (!opt_exits || opt_guest == GUEST_IRQ)))
 		usage();
 }
 

@@ -53,4 +53,12 @@ check "late runners: ready" wait_for 30 test -f /tmp/late.ready
 check "late runners: tids bound" tree_matches_ready /tmp/late.ready "$pid"
 check "late runners: ksvmm exited cleanly" stop_vmm "$pid"
 
+# The main thread leaves first, so the last vCPU thread to exit drops the
+# VM's last fd: KVM's teardown then loads each vCPU from the thread KVM
+# records as running it. That must not bring the VM back into the tree.
+ksvmm -p self -v 2 -n 2000 -x >/tmp/leaves.out 2>&1 &
+pid=$!
+check "vCPU thread tears down: ran and exited" wait "$pid"
+check "vCPU thread tears down: VM dir gone" wait_for 10 no_vm_dirs "$pid"
+
 check "vms/ empty at the end" wait_for 10 vms_empty

@@ -5,7 +5,7 @@
 # unload leaves nothing behind, and the VMs never notice.
 # A cycle takes ~10 s on the debug kernel (ftrace patching, RCU-tasks waits,
 # DEBUG_KOBJECT_RELEASE delaying releases up to 4 s).
-# timeout: 900
+# timeout: 1800
 . "$KSDIR/tests/lib.sh"
 
 ks_unload
