@@ -3,9 +3,9 @@
  * The affinity aspect.
  *
  * A vCPU's target is the mask placement.c derives from its own cpus, its
- * VM's cpus and the active CPUs, published under RCU for the load hook,
- * which checks the CPU the vCPU is loaded on and the thread's mask against
- * it. The emulator threads' target is the union of the emulator_cpus of
+ * VM's cpus and the active CPUs, published under RCU for the engine's
+ * schedule-in check, which checks the CPU the thread is on and its mask
+ * against it. The emulator threads' target is the union of the emulator_cpus of
  * the process's VMs. A thread state is its cpus_mask.
  */
 #include <linux/cpumask.h>

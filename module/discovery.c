@@ -1,19 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Discovery: kprobes on the KVM functions that every kernel since 5.15 has
- * as global, non-inlined symbols. KVM has no VM notifier and no VM list
- * export, and linking against kvm.ko would pin it, so the hooks are armed
- * when kvm.ko goes live and disarmed when it goes away, from a module
- * notifier; kvm.ko may come and go while kvmsched stays loaded.
+ * as global, non-inlined symbols, on get_task_pid() for KVM_RUN's
+ * pid-change path, and kretprobes on the syscalls that change a thread's
+ * mask or class. KVM has no VM notifier and no VM list export, and linking
+ * against kvm.ko would pin it, so the hooks are armed when kvm.ko goes
+ * live and disarmed when it goes away, from a module notifier; kvm.ko may
+ * come and go while kvmsched stays loaded.
  *
  * The handlers run with preemption disabled: they only touch the registry,
- * which never sleeps.
+ * which never sleeps, and queue the engine's work.
  */
 #include <linux/bitops.h>
 #include <linux/kprobes.h>
 #include <linux/kvm_host.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/resource.h>
 #include <linux/sysfs.h>
 
 #include "kvmsched_abi.h"
@@ -32,7 +35,7 @@
 enum ks_hook {
 	KS_HOOK_VM_DESTROY,
 	KS_HOOK_VCPU_CREATE,
-	KS_HOOK_VCPU_LOAD,
+	KS_HOOK_VCPU_BIND,
 	KS_NR_HOOKS,
 };
 
@@ -57,23 +60,53 @@ static int ks_vcpu_create_pre(struct kprobe *kp, struct pt_regs *regs)
 }
 
 /*
- * Each time KVM loads a vCPU on a CPU: at KVM_RUN before the first guest
- * entry (and at other vCPU ioctls, from whichever thread makes them), and
- * at every schedule-in of its thread while in KVM_RUN. The one hook on the
- * KVM_RUN path: it binds threads and checks them.
+ * KVM_RUN takes a reference on current's pid when current first runs the
+ * vCPU, or takes it over from another thread (kvm_vcpu_ioctl()'s
+ * pid-change path), and on no other KVM_RUN: the one hook on the KVM_RUN
+ * path costs nothing to the others. Other callers are filtered out: only
+ * current's own pid, in a process with a VM.
  */
-static int ks_vcpu_load_pre(struct kprobe *kp, struct pt_regs *regs)
+static int ks_vcpu_bind_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	bool new_vm = false;
-	struct ks_vcpu *v;
+	if (ks_arg0(regs) != current ||
+	    regs_get_kernel_argument(regs, 1) != PIDTYPE_PID || !in_task())
+		return 0;
+	if (ks_registry_has_vms(task_tgid(current)))
+		ks_engine_thread_binds();
+	return 0;
+}
 
+static int ks_setter_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	const struct pt_regs *u = (void *)regs_get_kernel_argument(regs, 0);
+
+	*(pid_t *)ri->data = (pid_t)u->di;
+	return 0;
+}
+
+/* Non-zero: not one thread, no return handler. */
+static int ks_setprio_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	const struct pt_regs *u = (void *)regs_get_kernel_argument(regs, 0);
+
+	if (u->di != PRIO_PROCESS)
+		return 1;
+	*(pid_t *)ri->data = (pid_t)u->si;
+	return 0;
+}
+
+static int ks_setter_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	pid_t nr = *(pid_t *)ri->data;
+	struct task_struct *task;
+
+	if (regs_return_value(regs))
+		return 0;
 	rcu_read_lock();
-	v = ks_registry_vcpu_loaded(ks_arg0(regs), &new_vm);
-	if (v)
-		ks_engine_vcpu_loaded(v, (int)regs_get_kernel_argument(regs, 1));
+	task = nr ? pid_task(find_vpid(nr), PIDTYPE_PID) : current;
+	if (task)
+		ks_engine_thread_changed(task);
 	rcu_read_unlock();
-	if (new_vm)
-		ks_engine_vm_appeared();
 	return 0;
 }
 
@@ -86,18 +119,38 @@ static const struct {
 				 KVMSCHED_CAP_VM_DESTROY, ks_vm_destroy_pre },
 	[KS_HOOK_VCPU_CREATE] = { "kvm_arch_vcpu_postcreate",
 				  KVMSCHED_CAP_VCPU_CREATE, ks_vcpu_create_pre },
-	/* Binding and everything enforced before guest entry work here. */
-	[KS_HOOK_VCPU_LOAD] = { "kvm_arch_vcpu_load",
+	/* Binding; from there the engine watches the thread itself. */
+	[KS_HOOK_VCPU_BIND] = { "get_task_pid",
 				KVMSCHED_CAP_VCPU_RUN " " KVMSCHED_CAP_AFFINITY " "
 				KVMSCHED_CAP_SCHED " " KVMSCHED_CAP_RT_GUARD
-				KS_CAP_SLICE, ks_vcpu_load_pre },
+				KS_CAP_SLICE, ks_vcpu_bind_pre },
 };
 
-/* Serialises arming, disarming and scanning; owns ks_kprobes. */
+/*
+ * The syscalls that change a thread's mask or class from userspace
+ * (taskset, chrt, renice): as each returns, a vCPU thread it changed gets
+ * its repair queued, which runs before the thread's next guest entry.
+ * x86-64 syscall wrappers take the caller's registers; the target thread
+ * is the first argument, or the second for setpriority, whose first says
+ * what the second is.
+ */
+static const struct {
+	const char *symbol;
+	kretprobe_handler_t entry;
+} ks_setters[] = {
+	{ "__x64_sys_sched_setaffinity", ks_setter_entry },
+	{ "__x64_sys_sched_setscheduler", ks_setter_entry },
+	{ "__x64_sys_sched_setparam", ks_setter_entry },
+	{ "__x64_sys_sched_setattr", ks_setter_entry },
+	{ "__x64_sys_setpriority", ks_setprio_entry },
+};
+
+/* Serialises arming, disarming and scanning; owns the probes. */
 static DEFINE_MUTEX(ks_hooks_mutex);
 static struct kprobe ks_kprobes[KS_NR_HOOKS];
+static struct kretprobe ks_setter_rps[ARRAY_SIZE(ks_setters)];
 /* Bit per armed hook; written under ks_hooks_mutex, read without it. */
-static unsigned long ks_armed;
+static unsigned long ks_armed, ks_setters_armed;
 
 static int ks_arm_one(enum ks_hook h)
 {
@@ -126,10 +179,42 @@ static void ks_disarm_one(enum ks_hook h)
 		unregister_kprobe(&ks_kprobes[h]);
 }
 
+static void ks_arm_setters(void)
+{
+	struct kretprobe *rp;
+	unsigned int i;
+
+	lockdep_assert_held(&ks_hooks_mutex);
+	for (i = 0; i < ARRAY_SIZE(ks_setters); i++) {
+		rp = &ks_setter_rps[i];
+		memset(rp, 0, sizeof(*rp));
+		rp->kp.symbol_name = ks_setters[i].symbol;
+		rp->entry_handler = ks_setters[i].entry;
+		rp->handler = ks_setter_ret;
+		rp->data_size = sizeof(pid_t);
+		/* Without it, that syscall's drift waits for a schedule-in or the pass. */
+		if (register_kretprobe(rp))
+			pr_warn("cannot hook %s\n", ks_setters[i].symbol);
+		else
+			set_bit(i, &ks_setters_armed);
+	}
+}
+
+static void ks_disarm_setters(void)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&ks_hooks_mutex);
+	for (i = 0; i < ARRAY_SIZE(ks_setters); i++)
+		if (test_and_clear_bit(i, &ks_setters_armed))
+			unregister_kretprobe(&ks_setter_rps[i]);
+}
+
 /*
  * The destroy hook goes first and is required: without it a VM could be
- * freed while still registered. Either vCPU hook alone is enough to find
- * VMs (the load hook even alone binds threads), so each is optional.
+ * freed while still registered. The create hook is how VMs are found
+ * (the scan finds older ones), so it is required too; without the bind
+ * hook VMs are listed but their threads are not bound.
  */
 static void ks_arm(void)
 {
@@ -138,12 +223,12 @@ static void ks_arm(void)
 		return;
 	if (ks_arm_one(KS_HOOK_VM_DESTROY))
 		return;
-	ks_arm_one(KS_HOOK_VCPU_CREATE);
-	ks_arm_one(KS_HOOK_VCPU_LOAD);
-	if (!(ks_armed & (BIT(KS_HOOK_VCPU_CREATE) | BIT(KS_HOOK_VCPU_LOAD)))) {
+	if (ks_arm_one(KS_HOOK_VCPU_CREATE)) {
 		ks_disarm_one(KS_HOOK_VM_DESTROY);
 		return;
 	}
+	ks_arm_one(KS_HOOK_VCPU_BIND);
+	ks_arm_setters();
 	/* VMs created before the hooks existed are found by their files. */
 	if (ks_scan_existing())
 		ks_engine_vm_appeared();
@@ -152,7 +237,8 @@ static void ks_arm(void)
 static void ks_disarm(void)
 {
 	lockdep_assert_held(&ks_hooks_mutex);
-	ks_disarm_one(KS_HOOK_VCPU_LOAD);
+	ks_disarm_setters();
+	ks_disarm_one(KS_HOOK_VCPU_BIND);
 	ks_disarm_one(KS_HOOK_VCPU_CREATE);
 	/* Forget every VM while the destroy hook still guards their memory. */
 	ks_registry_clear();

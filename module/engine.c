@@ -6,16 +6,21 @@
  * sched_setattr, cpusets, hotplug all rewrite them), so kvmsched enforces
  * where it matters, the same way for every aspect in ks_aspects[]:
  *
- *  - vCPU threads: each time KVM loads a vCPU on a CPU (at KVM_RUN, and at
- *    every schedule-in while in it) the load hook asks each aspect whether
- *    the thread misses the vCPU's published target, and whether the VM's
- *    policy generation moved. On a miss it queues task work on the thread
- *    with TWA_RESUME: KVM checks for pending work with interrupts off just
- *    before each guest entry, cancels the entry, runs the work as it does
- *    any notify-resume work and goes on into the guest, inside the same
- *    KVM_RUN. The thread repairs itself (set_cpus_allowed_ptr() migrates
- *    it) before it can enter the guest, and the VMM sees nothing. Work
- *    queued on another thread (the RT guard's) kicks it out of guest mode.
+ *  - vCPU threads: when a thread takes a vCPU (KVM_RUN's pid-change path,
+ *    the bind hook) it gets task work with TWA_RESUME: KVM checks for
+ *    pending work with interrupts off just before each guest entry,
+ *    cancels the entry, runs the work as it does any notify-resume work
+ *    and goes on into the guest, inside the same KVM_RUN. The work binds
+ *    the thread, repairs it (set_cpus_allowed_ptr() migrates it) and
+ *    registers a preempt notifier of the thread's own, so the VMM sees
+ *    nothing. From then on, at each schedule-in (the only way onto another
+ *    CPU) the notifier asks each aspect whether the thread misses the
+ *    vCPU's published target, and whether the VM's policy generation
+ *    moved; and a syscall that changes its mask or class (taskset, chrt,
+ *    renice) is seen as it returns. On a miss the same work is queued,
+ *    and runs before the next guest entry; queued on a thread running on
+ *    another CPU, it kicks it out of guest mode. A KVM_RUN that changes
+ *    nothing costs nothing.
  *  - Policy writes, VM birth (rules) and hotplug apply to the threads at
  *    once, from the writer's context or a work item.
  *  - Threads that run no vCPU (emulator, IO, vhost) cannot be caught
@@ -47,6 +52,7 @@
 #include <linux/kobject.h>
 #include <linux/moduleparam.h>
 #include <linux/pid.h>
+#include <linux/preempt.h>
 #include <linux/rcupdate_wait.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -118,6 +124,26 @@ static void ks_work_done(void)
 }
 
 /*
+ * Any context: queues @fn on @task as a task work of its own, which @fn
+ * frees and ends with ks_work_done(). False if it could not.
+ */
+static bool ks_queue_oneshot(struct task_struct *task, task_work_func_t fn,
+			     enum task_work_notify_mode mode)
+{
+	struct callback_head *cb = kmalloc(sizeof(*cb), GFP_NOWAIT | __GFP_NOWARN);
+
+	if (!cb)
+		return false;
+	init_task_work(cb, fn);
+	atomic_inc(&ks_nr_works);
+	if (!task_work_add(task, cb, mode))
+		return true;
+	atomic_dec(&ks_nr_works);
+	kfree(cb);
+	return false;
+}
+
+/*
  * vCPUs whose repair is queued on a thread and has not started, each with
  * a reference on that thread, for unload's kick. Any context; innermost.
  */
@@ -139,7 +165,41 @@ struct ks_emu_proc {
 
 static DEFINE_HASHTABLE(ks_emu_procs, 6);
 static atomic_t ks_nr_emu_procs = ATOMIC_INIT(0);
-static struct tracepoint *ks_fork_tp;
+static struct tracepoint *ks_fork_tp, *ks_exit_tp;
+
+/*
+ * A thread that runs a vCPU, watched by a preempt notifier of its own: at
+ * each schedule-in, before it can go on into the guest, the engine checks
+ * it against its vCPU's targets. Nothing is added to a KVM_RUN that stays
+ * on its CPU. Only the thread itself may register or unregister its
+ * notifier: it does in its repair work, in the sched_process_exit probe,
+ * and in the work unload queues on it.
+ */
+struct ks_runner {
+	struct preempt_notifier pn;
+	struct hlist_node hnode;	/* in ks_runners, by task */
+	struct task_struct *task;	/* a reference */
+	struct ks_vcpu __rcu *v;	/* the vCPU it took last; a reference */
+	struct callback_head unwatch;	/* unload's, queued on task */
+	bool watching;			/* pn registered */
+	bool unwatch_queued;
+	bool kicked;			/* unload woke it up */
+	struct llist_node free;		/* on ks_runners_free */
+};
+
+/*
+ * Guards ks_runners and each runner's v, watching and unwatch_queued, and
+ * ks_runners_closed; readers of ks_runners use RCU. A notifier is
+ * registered and unregistered under it, which keeps the thread from being
+ * preempted halfway. Taken in the probes: nothing sleeps under it.
+ */
+static DEFINE_SPINLOCK(ks_runners_lock);
+static DEFINE_HASHTABLE(ks_runners, 7);
+static atomic_t ks_nr_runners = ATOMIC_INIT(0);
+static bool ks_runners_closed;		/* unload: no new runner */
+static LLIST_HEAD(ks_runners_free);
+static void ks_runners_free_fn(struct work_struct *work);
+static DECLARE_WORK(ks_runners_free_work, ks_runners_free_fn);
 
 static int ks_cpuhp_state = -1;
 static void ks_reconcile_fn(struct work_struct *work);
@@ -285,13 +345,27 @@ static void ks_vcpu_sync(struct ks_vcpu *v, struct task_struct *task,
 		WRITE_ONCE(p->applied_gen, ks_vmp(vm)->gen);
 }
 
+static struct ks_runner *ks_runner_find(struct task_struct *task);
+static void ks_vcpu_check(struct ks_vcpu *v, int cpu);
+
+/*
+ * A thread that runs a vCPU and is not watched yet (bound by the scan at
+ * load, or its binding missed) gets its repair work, which watches it.
+ */
 static void ks_vcpu_sync_thread(struct ks_vcpu *v, bool count)
 {
 	struct task_struct *task = ks_vcpu_get_task(v);
+	bool watched;
 
 	ks_vcpu_sync(v, task, count);
-	if (task)
-		put_task_struct(task);
+	if (!task)
+		return;
+	rcu_read_lock();
+	watched = ks_runner_find(task);
+	rcu_read_unlock();
+	if (!watched)
+		ks_engine_kick(v, task);
+	put_task_struct(task);
 }
 
 static void ks_vm_sync_vcpus(struct ks_vm *vm, bool count)
@@ -504,8 +578,8 @@ static bool ks_vm_birth(struct ks_vm *vm)
 	if (got)
 		WRITE_ONCE(vp->gen, vp->gen + 1);
 	/*
-	 * After the generation: a load hook that sees the VM born sees the
-	 * generation its rule moved, and has its vCPU repaired.
+	 * After the generation: a schedule-in check that sees the VM born
+	 * sees the generation its rule moved, and has its vCPU repaired.
 	 */
 	smp_store_release(&vp->born, true);
 	return got;
@@ -581,7 +655,6 @@ static void ks_workers_fn(struct work_struct *work)
 static void ks_fork_probe(void *data, struct task_struct *parent,
 			  struct task_struct *child)
 {
-	struct callback_head *cb;
 	bool listed;
 
 	if (!atomic_read(&ks_nr_emu_procs))
@@ -595,30 +668,166 @@ static void ks_fork_probe(void *data, struct task_struct *parent,
 		queue_work(system_unbound_wq, &ks_workers_work);
 		return;
 	}
-	/* Atomic context; on failure the periodic pass places it. */
-	cb = kmalloc(sizeof(*cb), GFP_NOWAIT | __GFP_NOWARN);
-	if (!cb)
-		return;
-	init_task_work(cb, ks_newborn_fn);
-	atomic_inc(&ks_nr_works);
-	if (task_work_add(child, cb, TWA_RESUME)) {
-		atomic_dec(&ks_nr_works);
-		kfree(cb);
-	}
+	/* On failure the periodic pass places it. */
+	ks_queue_oneshot(child, ks_newborn_fn, TWA_RESUME);
 }
 
-static void ks_find_fork_tp(struct tracepoint *tp, void *priv)
+static void ks_find_tps(struct tracepoint *tp, void *priv)
 {
 	if (!strcmp(tp->name, "sched_process_fork"))
 		ks_fork_tp = tp;
+	else if (!strcmp(tp->name, "sched_process_exit"))
+		ks_exit_tp = tp;
+}
+
+static struct ks_runner *ks_runner_find(struct task_struct *task)
+{
+	struct ks_runner *r;
+
+	hash_for_each_possible_rcu(ks_runners, r, hnode, (unsigned long)task,
+				   lockdep_is_held(&ks_runners_lock))
+		if (r->task == task)
+			return r;
+	return NULL;
+}
+
+static void ks_runners_free_fn(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&ks_runners_free);
+	struct ks_runner *r, *tmp;
+
+	/* Unlisted before a grace period: no RCU reader still holds one. */
+	synchronize_rcu();
+	llist_for_each_entry_safe(r, tmp, list, free) {
+		struct ks_vcpu *v = rcu_dereference_protected(r->v, true);
+
+		if (v)
+			kobject_put(&v->kobj);
+		put_task_struct(r->task);
+		kfree(r);
+	}
+}
+
+/* Unlists @r, whose notifier is unregistered, and frees it soon. */
+static void ks_runner_forget(struct ks_runner *r)
+{
+	lockdep_assert_held(&ks_runners_lock);
+	hash_del_rcu(&r->hnode);
+	atomic_dec(&ks_nr_runners);
+	llist_add(&r->free, &ks_runners_free);
+	queue_work(system_unbound_wq, &ks_runners_free_work);
+}
+
+static void ks_runner_unregister(struct ks_runner *r)
+{
+	lockdep_assert_held(&ks_runners_lock);
+	if (r->watching)
+		preempt_notifier_unregister(&r->pn);
+	r->watching = false;
+}
+
+/*
+ * Current stops being watched: it no longer runs a live vCPU, or exits.
+ * A runner unload has queued work on is freed by that work.
+ */
+static void ks_runner_unwatch_current(void)
+{
+	struct ks_runner *r;
+
+	spin_lock(&ks_runners_lock);
+	r = ks_runner_find(current);
+	if (r) {
+		ks_runner_unregister(r);
+		if (!r->unwatch_queued)
+			ks_runner_forget(r);
+	}
+	spin_unlock(&ks_runners_lock);
+}
+
+static void ks_runner_sched_in(struct preempt_notifier *pn, int cpu)
+{
+	struct ks_runner *r = container_of(pn, struct ks_runner, pn);
+	struct ks_vcpu *v;
+
+	rcu_read_lock();
+	v = rcu_dereference(r->v);
+	if (v && READ_ONCE(v->thread) == task_pid(current))
+		ks_vcpu_check(v, cpu);
+	rcu_read_unlock();
+}
+
+static void ks_runner_sched_out(struct preempt_notifier *pn,
+				struct task_struct *next)
+{
+}
+
+static struct preempt_ops ks_runner_ops = {
+	.sched_in = ks_runner_sched_in,
+	.sched_out = ks_runner_sched_out,
+};
+
+/* Current, which runs @v, is watched, against @v from now on. */
+static void ks_runner_watch(struct ks_vcpu *v)
+{
+	struct ks_runner *r, *new = kzalloc(sizeof(*new), GFP_KERNEL);
+	struct ks_vcpu *old = NULL;
+
+	spin_lock(&ks_runners_lock);
+	r = ks_runner_find(current);
+	/* Past the exit probe, a new notifier would outlive the thread. */
+	if (!r && new && !ks_runners_closed && !(current->flags & PF_EXITING)) {
+		r = new;
+		new = NULL;
+		r->task = get_task_struct(current);
+		preempt_notifier_init(&r->pn, &ks_runner_ops);
+		preempt_notifier_register(&r->pn);
+		r->watching = true;
+		hash_add_rcu(ks_runners, &r->hnode, (unsigned long)current);
+		atomic_inc(&ks_nr_runners);
+	}
+	if (r && r->watching &&
+	    rcu_access_pointer(r->v) != v && kobject_get_unless_zero(&v->kobj)) {
+		old = rcu_dereference_protected(r->v,
+						lockdep_is_held(&ks_runners_lock));
+		rcu_assign_pointer(r->v, v);
+	}
+	spin_unlock(&ks_runners_lock);
+	kfree(new);
+	/* A vCPU is RCU-freed: a notifier that just read it is safe. */
+	if (old)
+		kobject_put(&old->kobj);
+}
+
+/*
+ * In @v's thread, before its next guest entry: every aspect's target and
+ * the VM's birth; the thread is watched from now on, or, its VM gone,
+ * no longer.
+ */
+static void ks_vcpu_repair(struct ks_vcpu *v)
+{
+	struct ks_vm *vm = v->vm;
+	bool born, alive;
+
+	mutex_lock(&ks_policy_mutex);
+	cpus_read_lock();
+	alive = ks_vm_alive(vm);
+	if (alive && READ_ONCE(v->thread) == task_pid(current)) {
+		born = ks_vm_birth(vm);
+		ks_vcpu_sync(v, current, true);
+		if (born)
+			ks_vm_sync_emulator(vm);
+		ks_runner_watch(v);
+	}
+	cpus_read_unlock();
+	mutex_unlock(&ks_policy_mutex);
+	if (!alive)
+		ks_runner_unwatch_current();
 }
 
 static void ks_vcpu_twork(struct callback_head *cb)
 {
 	struct ks_vcpu_pol *p = container_of(cb, struct ks_vcpu_pol, twork);
 	struct ks_vcpu *v = ks_vcpu_of(p);
-	struct ks_vm *vm = v->vm;
-	bool born;
 
 	spin_lock_irq(&ks_pending_lock);
 	list_del(&p->pending);
@@ -626,18 +835,92 @@ static void ks_vcpu_twork(struct callback_head *cb)
 	put_task_struct(p->twork_task);
 	/* Cleared first: drift while we work queues another pass. */
 	clear_bit(KS_VCPU_WORK_QUEUED, &p->flags);
-	mutex_lock(&ks_policy_mutex);
-	cpus_read_lock();
-	if (ks_vm_alive(vm) && READ_ONCE(v->thread) == task_pid(current)) {
-		born = ks_vm_birth(vm);
-		ks_vcpu_sync(v, current, true);
-		if (born)
-			ks_vm_sync_emulator(vm);
-	}
-	cpus_read_unlock();
-	mutex_unlock(&ks_policy_mutex);
+	ks_vcpu_repair(v);
 	kobject_put(&v->kobj);
 	ks_work_done();
+}
+
+/* Current took a vCPU: bound, repaired and watched before it enters. */
+static void ks_bind_fn(struct callback_head *cb)
+{
+	struct ks_vcpu *v;
+
+	kfree(cb);
+	v = ks_registry_bind_current();
+	if (v) {
+		ks_vcpu_repair(v);
+		kobject_put(&v->kobj);
+	}
+	ks_work_done();
+}
+
+void ks_engine_thread_binds(void)
+{
+	/* On failure the periodic pass binds it. */
+	ks_queue_oneshot(current, ks_bind_fn, TWA_RESUME);
+}
+
+void ks_engine_thread_changed(struct task_struct *task)
+{
+	struct ks_runner *r;
+	struct ks_vcpu *v;
+
+	rcu_read_lock();
+	r = ks_runner_find(task);
+	v = r ? rcu_dereference(r->v) : NULL;
+	if (v && READ_ONCE(v->thread) == task_pid(task))
+		ks_engine_kick(v, task);
+	rcu_read_unlock();
+}
+
+/* sched_process_exit: current exits, in do_exit(). */
+static void ks_exit_probe(void *data, struct task_struct *p)
+{
+	if (atomic_read(&ks_nr_runners))
+		ks_runner_unwatch_current();
+}
+
+static void ks_unwatch_fn(struct callback_head *cb)
+{
+	struct ks_runner *r = container_of(cb, struct ks_runner, unwatch);
+
+	spin_lock(&ks_runners_lock);
+	ks_runner_unregister(r);
+	ks_runner_forget(r);
+	spin_unlock(&ks_runners_lock);
+	ks_work_done();
+}
+
+/*
+ * Unload: no new runner, and every watched thread gets work that
+ * unregisters its notifier. A thread past its last task work has already
+ * been through the exit probe.
+ */
+static void ks_unwatch_all(void)
+{
+	struct hlist_node *tmp;
+	struct ks_runner *r;
+	int bkt;
+
+	spin_lock(&ks_runners_lock);
+	ks_runners_closed = true;
+	hash_for_each_safe(ks_runners, bkt, tmp, r, hnode) {
+		if (!r->watching) {
+			ks_runner_forget(r);
+			continue;
+		}
+		init_task_work(&r->unwatch, ks_unwatch_fn);
+		atomic_inc(&ks_nr_works);
+		if (!task_work_add(r->task, &r->unwatch, TWA_RESUME)) {
+			r->unwatch_queued = true;
+			continue;
+		}
+		/* Past its task works, so past the exit probe: unwatched. */
+		atomic_dec(&ks_nr_works);
+		if (!WARN_ON_ONCE(r->watching))
+			ks_runner_forget(r);
+	}
+	spin_unlock(&ks_runners_lock);
 }
 
 /*
@@ -673,7 +956,8 @@ undo:
 	clear_bit(KS_VCPU_WORK_QUEUED, &p->flags);
 }
 
-void ks_engine_vcpu_loaded(struct ks_vcpu *v, int cpu)
+/* Atomic context: @v's thread is current, scheduled in on @cpu. */
+static void ks_vcpu_check(struct ks_vcpu *v, int cpu)
 {
 	int a;
 
@@ -694,6 +978,12 @@ static void ks_unload_kick_fn(struct callback_head *cb)
 	ks_work_done();
 }
 
+static void ks_unload_kick_free_fn(struct callback_head *cb)
+{
+	kfree(cb);
+	ks_work_done();
+}
+
 /*
  * Unload: a repair pending on a thread that sleeps is on a halted vCPU. A
  * no-op TWA_SIGNAL work wakes the thread, which then runs both; once per
@@ -702,7 +992,19 @@ static void ks_unload_kick_fn(struct callback_head *cb)
 static void ks_kick_sleeping(void)
 {
 	struct ks_vcpu_pol *p;
+	struct ks_runner *r;
+	int bkt;
 
+	spin_lock(&ks_runners_lock);
+	hash_for_each(ks_runners, bkt, r, hnode) {
+		/* Its own work: the runner may be gone before the kick runs. */
+		if (r->unwatch_queued && !r->kicked &&
+		    !task_is_running(r->task))
+			r->kicked = ks_queue_oneshot(r->task,
+						     ks_unload_kick_free_fn,
+						     TWA_SIGNAL);
+	}
+	spin_unlock(&ks_runners_lock);
 	spin_lock_irq(&ks_pending_lock);
 	list_for_each_entry(p, &ks_pending, pending) {
 		if (task_is_running(p->twork_task) ||
@@ -730,6 +1032,8 @@ static void ks_engine_pass(bool resync)
 	struct ks_vm **vms;
 	int i, j, n, bkt;
 
+	/* A binding the bind hook missed: its thread is repaired and watched. */
+	ks_registry_refresh_threads();
 	mutex_lock(&ks_policy_mutex);
 	cpus_read_lock();
 	n = ks_get_vms(&vms);
@@ -836,8 +1140,17 @@ int ks_engine_init(void)
 		return ret;
 	}
 	ks_cpuhp_state = ret;
+	for_each_kernel_tracepoint(ks_find_tps, NULL);
+	/* A watched thread must unregister its notifier as it exits. */
+	if (!ks_exit_tp ||
+	    tracepoint_probe_register(ks_exit_tp, ks_exit_probe, NULL)) {
+		pr_err("no sched_process_exit tracepoint to probe\n");
+		cpuhp_remove_state_nocalls(ks_cpuhp_state);
+		ks_engine_free_scratch();
+		return -ENOENT;
+	}
+	preempt_notifier_inc();
 	/* Without it, new threads wait for the periodic pass. */
-	for_each_kernel_tracepoint(ks_find_fork_tp, NULL);
 	if (!ks_fork_tp ||
 	    tracepoint_probe_register(ks_fork_tp, ks_fork_probe, NULL)) {
 		pr_warn("no sched_process_fork: new VMM threads are placed by the periodic pass\n");
@@ -900,9 +1213,15 @@ void ks_engine_quiesce(void)
 	cancel_work_sync(&ks_births_work);
 	cancel_work_sync(&ks_workers_work);
 	ks_give_back_all();
+	ks_unwatch_all();
 	while (!wait_var_event_timeout(&ks_nr_works, !atomic_read(&ks_nr_works),
 				       msecs_to_jiffies(KS_DRAIN_MS)))
 		ks_kick_sleeping();
+	/* Every runner is unregistered now, by its thread: free them. */
+	flush_work(&ks_runners_free_work);
+	tracepoint_probe_unregister(ks_exit_tp, ks_exit_probe, NULL);
+	tracepoint_synchronize_unregister();
+	preempt_notifier_dec();
 	synchronize_rcu_tasks();
 }
 

@@ -45,7 +45,7 @@ struct ks_aspect {
 	 */
 	int (*vcpu_target)(struct ks_vcpu *v, struct task_struct *task,
 			   void *want);
-	/* Atomic context, current is @v's thread, loaded on @cpu. */
+	/* Atomic context, current is @v's thread, scheduled in on @cpu. */
 	bool (*vcpu_violated)(struct ks_vcpu *v, int cpu);
 	/* Optional: @v's thread cannot take its target; stop asking. */
 	void (*vcpu_give_up)(struct ks_vcpu *v);
@@ -72,8 +72,13 @@ enum ks_aspect_id {
 /* The registry's objects carry the engine's policy blocks (policy.h). */
 extern const struct ks_registry_owner ks_engine_owner;
 
-/* Atomic context: @v's thread is current, being loaded on @cpu. */
-void ks_engine_vcpu_loaded(struct ks_vcpu *v, int cpu);
+/*
+ * Atomic context: current may have just taken a vCPU (KVM_RUN's
+ * pid-change path): bind, repair and watch it before its guest entry.
+ */
+void ks_engine_thread_binds(void);
+/* Any context: someone changed @task's mask or class; repair if a vCPU's. */
+void ks_engine_thread_changed(struct task_struct *task);
 /* Any context: queue @v's repair on @task, its thread. */
 void ks_engine_kick(struct ks_vcpu *v, struct task_struct *task);
 /* Any context: a VM appeared; match rules and place its threads soon. */

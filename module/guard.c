@@ -12,15 +12,15 @@
  * starve the guard too, mutexes having no priority inheritance. So it
  * changes the class itself, at once, with sched_setattr_nocheck(), and a
  * demotion is a loan the engine never sees: while a vCPU's DEMOTED bit is
- * set its class is the guard's (the engine and the load hook leave an RT
- * target alone), and the restore gives the thread exactly what it had
+ * set its class is the guard's (the engine and its schedule-in check
+ * leave an RT target alone), and the restore gives the thread exactly what it had
  * before, which is what the engine's record says kvmsched set. A demoted
  * thread cannot restore itself: as idle beside a busy normal thread it
  * would wait up to a second for the CPU, losing the budget it is owed.
  *
  * An engine set racing a demotion (it read the bit clear just before) is
  * found at the next look, which demotes again; a policy change during a
- * demotion is the load hook's to apply after the restore. The guard keeps
+ * demotion is the engine's to apply after the restore. The guard keeps
  * the demoted vCPUs on a list of its own, with references, so that it can
  * restore each when it stops at unload, after the registry has forgotten
  * them, before the engine gives every thread back. On 6.1 a class change

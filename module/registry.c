@@ -9,7 +9,7 @@
  *  - kvm_arch_destroy_vm() unpublishes it under ks_lock before KVM frees
  *    anything, and nothing dereferences ->kvm or ->vcpu except under ks_lock
  *    while the VM is not dead;
- *  - the load hook finds its vCPU under RCU without ks_lock, so vCPU
+ *  - the engine reads vCPU objects under RCU without ks_lock, so vCPU
  *    objects are freed after a grace period.
  * Sysfs directories are created and removed by a work item, because hooks
  * run in atomic context and kobject_add() sleeps.
@@ -229,7 +229,7 @@ void ks_vmm_snapshot(struct ks_vmm *vmm, struct task_struct *task)
 
 static void ks_warn_nomem(void)
 {
-	pr_warn_ratelimited("out of memory tracking a vCPU; will retry at its next KVM_RUN\n");
+	pr_warn_ratelimited("out of memory tracking a vCPU: it is not listed\n");
 }
 
 bool ks_registry_vcpu_created(struct kvm_vcpu *vcpu)
@@ -247,45 +247,74 @@ bool ks_registry_vcpu_created(struct kvm_vcpu *vcpu)
 	return new_vm;
 }
 
-/* Binds @vcpu to current; *@new_vm set if that published its VM. */
-static struct ks_vcpu *ks_vcpu_bind(struct kvm_vcpu *vcpu, bool *new_vm)
+bool ks_registry_has_vms(struct pid *tgid)
 {
-	struct pid *me = task_pid(current), *old = NULL;
-	struct ks_vmm vmm;
-	struct ks_vcpu *v;
+	struct ks_vm *vm;
+	bool has = false;
+	int bkt;
 
-	ks_vmm_snapshot(&vmm, current);
 	spin_lock(&ks_lock);
-	v = ks_vcpu_get_or_add(vcpu, &vmm, new_vm);
-	if (v && v->thread != me) {
-		old = v->thread;
-		WRITE_ONCE(v->thread, get_pid(me));
+	hash_for_each(ks_vm_hash, bkt, vm, hnode) {
+		if (vm->tgid == tgid) {
+			has = true;
+			break;
+		}
 	}
 	spin_unlock(&ks_lock);
-	put_pid(old);
-	if (!v)
-		ks_warn_nomem();
-	return v;
+	return has;
 }
 
-struct ks_vcpu *ks_registry_vcpu_loaded(struct kvm_vcpu *vcpu, bool *new_vm)
+void ks_registry_refresh_threads(void)
 {
-	struct pid *me = task_pid(current);
-	struct ks_vcpu *v = ks_vcpu_lookup_rcu(vcpu);
+	struct ks_vcpu *v;
+	struct ks_vm *vm;
+	struct pid *pid;
+	int bkt;
 
-	/* Every load of a bound thread: one lookup, one compare. */
-	if (likely(v && READ_ONCE(v->thread) == me))
-		return v;
-	/*
-	 * Not a binding: another thread's vCPU ioctl, which loads the vCPU
-	 * too; or KVM's teardown, which loads each vCPU to unload its MMU
-	 * after kvm_arch_destroy_vm() unpublished the VM, with no user left
-	 * (a vCPU ioctl holds one through its file, so the count is stable).
-	 */
-	if (!ks_vcpu_runs_current(vcpu) ||
-	    !refcount_read(&vcpu->kvm->users_count))
-		return NULL;
-	return ks_vcpu_bind(vcpu, new_vm);
+	spin_lock(&ks_lock);
+	hash_for_each(ks_vm_hash, bkt, vm, hnode) {
+		list_for_each_entry(v, &vm->vcpus, node) {
+			pid = ks_vcpu_get_pid(v->vcpu);
+			if (pid && pid != v->thread)
+				swap(pid, v->thread);
+			put_pid(pid);
+		}
+	}
+	spin_unlock(&ks_lock);
+}
+
+struct ks_vcpu *ks_registry_bind_current(void)
+{
+	struct pid *me = task_pid(current), *tgid = task_tgid(current);
+	struct ks_vcpu *v, *last = NULL;
+	struct pid *old[8];
+	struct ks_vm *vm;
+	int bkt, n = 0;
+
+	spin_lock(&ks_lock);
+	hash_for_each(ks_vm_hash, bkt, vm, hnode) {
+		/*
+		 * No user left: KVM's teardown, which loads each vCPU from
+		 * whichever thread dropped the last fd; never a binding.
+		 */
+		if (vm->tgid != tgid || !refcount_read(&vm->kvm->users_count))
+			continue;
+		list_for_each_entry(v, &vm->vcpus, node) {
+			if (!ks_vcpu_runs_current(v->vcpu))
+				continue;
+			if (v->thread != me && n < ARRAY_SIZE(old)) {
+				old[n++] = v->thread;
+				WRITE_ONCE(v->thread, get_pid(me));
+			}
+			last = v;
+		}
+	}
+	if (last && !kobject_get_unless_zero(&last->kobj))
+		last = NULL;
+	spin_unlock(&ks_lock);
+	while (n)
+		put_pid(old[--n]);
+	return last;
 }
 
 bool ks_registry_vm_found(struct kvm *kvm, const struct ks_vmm *vmm)

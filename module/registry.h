@@ -91,15 +91,18 @@ static inline struct ks_vcpu *ks_vcpu_from_priv(void *priv)
 bool ks_registry_vcpu_created(struct kvm_vcpu *vcpu);
 void ks_registry_vm_destroyed(struct kvm *kvm);
 bool ks_registry_vm_found(struct kvm *kvm, const struct ks_vmm *vmm);
-/*
- * Under rcu_read_lock(), as KVM loads @vcpu: its object if current runs
- * it, or NULL. Current is bound to it first if KVM's own record says
- * current runs it (its first KVM_RUN, or a new thread took it over);
- * *@new_vm is set if that published its VM.
- */
-struct ks_vcpu *ks_registry_vcpu_loaded(struct kvm_vcpu *vcpu, bool *new_vm);
+/* Whether process @tgid has a VM registered. */
+bool ks_registry_has_vms(struct pid *tgid);
 
 /* Process context. */
+/*
+ * Binds current to every vCPU of its process that KVM records as run by
+ * it (KVM sets that record at KVM_RUN, when a thread first runs a vCPU).
+ * Returns the last of them with a reference, or NULL.
+ */
+struct ks_vcpu *ks_registry_bind_current(void);
+/* Every vCPU bound to the thread KVM records as running it now. */
+void ks_registry_refresh_threads(void);
 void ks_vmm_snapshot(struct ks_vmm *vmm, struct task_struct *task);
 void ks_registry_clear(void);
 int ks_registry_init(const struct ks_registry_owner *owner);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * VMs created before kvmsched (or before its hooks) are found through the
- * files that keep them alive: every process's fd table is walked for files
+ * files that keep them alive: every fd table (each process's, and any a
+ * thread unshared) is walked for files
  * named "kvm-vm" whose ioctl handler is KVM's. While the file sits in the
  * table (file_lock held) it holds a reference on the VM, so the VM can be
  * published safely; from then on the destroy hook guards it.
@@ -53,11 +54,11 @@ static int ks_scan_fd(const void *arg, struct file *file, unsigned int fd)
 bool ks_scan_existing(void)
 {
 	struct ks_scan_ctx ctx = { };
-	struct task_struct *p;
+	struct task_struct *g, *p;
 
 	rcu_read_lock();
-	for_each_process(p) {
-		if (p->flags & PF_KTHREAD)
+	for_each_process_thread(g, p) {
+		if ((p->flags & PF_KTHREAD) || (p != g && p->files == g->files))
 			continue;
 		ctx.task = p;
 		ks_vmm_snapshot(&ctx.vmm, p);

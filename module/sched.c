@@ -2,10 +2,11 @@
 /*
  * The scheduling aspect.
  *
- * A vCPU's target is what schedpol.c resolves from its own settings, its
- * VM's and the RT guard's verdict, published packed in one word for the
- * load hook, which compares the thread with it. The emulator threads'
- * target is the emulator settings of the process's first VM that has any.
+ * A vCPU's target is what schedpol.c resolves from its own settings and
+ * its VM's, published packed in one word for the engine's schedule-in
+ * check, which compares the thread with it; the RT guard lends a demoted
+ * thread another class meanwhile. The emulator threads' target is the
+ * emulator settings of the process's first VM that has any.
  * A thread state is a struct ks_sched_attr.
  */
 #include <linux/pid.h>
@@ -157,7 +158,7 @@ static int ks_sched_vcpu_target(struct ks_vcpu *v, struct task_struct *task,
 	return a->policy != KS_POL_NONE;
 }
 
-/* The load hook's question: does current, @v's thread, miss its target? */
+/* The schedule-in check: does current, @v's thread, miss its target? */
 static bool ks_sched_vcpu_violated(struct ks_vcpu *v, int cpu)
 {
 	u64 packed = READ_ONCE(ks_vcp(v)->sched_want);

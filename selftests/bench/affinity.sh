@@ -343,7 +343,7 @@ fi
 # - guest exits: KVM's exit counter (debugfs kvm/exits) over the window,
 #   the work the VMM got done.
 # - VMM CPU per guest exit: the price of one guest round trip, kvmsched's
-#   KVM_RUN hook included in its column; the ratio kvmsched / agent is its
+#   watch included in its column; the ratio kvmsched / agent is its
 #   overhead per round trip (1.00: none measurable). Under TCG it moved by
 #   up to 25 % between runs with the same code: only a large ratio means
 #   anything.

@@ -54,7 +54,11 @@ column() {
 		;;
 	esac
 	trips "$1"
-	[ "$1" != policy ] || echo "$RULE" >"$KS/rules/remove"
+	if [ "$1" = policy ]; then
+		check "$B: policy: the rule matched the VM" \
+			[ "$(cat "$KS/rules/$RULE/matched_vms")" -ge 1 ]
+		echo "$RULE" >"$KS/rules/remove"
+	fi
 }
 
 median() { sort -n "/tmp/kvmrun.$1.all" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }

@@ -101,6 +101,17 @@ check_eq "drift: chrt-like change accepted by the kernel" \
 check "drift: vCPU 0 back to fifo 10" wait_for 5 sched_is $T0 "fifo 10 0"
 check "drift: repair counted" \
 	[ "$(cat $D/vcpus/0/sched_repairs)" -gt "$before" ]
+# Again with the periodic pass off: a spinning fifo vCPU is not scheduled
+# out either, so only the syscall's own probe can have it repaired.
+echo 0 >/sys/module/kvmsched/parameters/reconcile_ms
+before=$(cat $D/vcpus/0/sched_repairs)
+check_eq "drift, pass off: chrt-like change accepted by the kernel" \
+	"$(kssched set $T0 rr 3 0)" OK
+check "drift, pass off: vCPU 0 back to fifo 10" \
+	wait_for 2 sched_is $T0 "fifo 10 0"
+check "drift, pass off: repair counted" \
+	[ "$(cat $D/vcpus/0/sched_repairs)" -gt "$before" ]
+echo 1000 >/sys/module/kvmsched/parameters/reconcile_ms
 
 # Bad input: the exact errno, and nothing changes.
 bad() {
@@ -209,6 +220,34 @@ if [ "$(nproc)" -ge 4 ]; then
 		"$(cat $D/vcpus/0/rt_demotions)" "$n"
 	check_eq "guard off: not demoted" "$(cat $D/vcpus/0/rt_demoted)" 0
 	check "guard: ksvmm exited cleanly" stop_vmm $P
+
+	# A normal vCPU spinning alone on CPU 3 is never scheduled out, and
+	# the pass is off: only the probe on the syscall that changed it can
+	# have it put back.
+	echo 0 >/sys/module/kvmsched/parameters/reconcile_ms
+	R=/tmp/sched-alone.ready
+	check "alone: vCPU listed" \
+		start_vmm_early $R 1 -p main -v 1 -g spin -d 2000
+	P=$VMM_PID
+	D=$(vm_dirs $P)
+	echo 3 >$D/cpus
+	echo 5 >$D/nice
+	check "alone: vCPU ran" wait_for 60 test -f $R
+	T=$(ready_tids $R 0)
+	check "alone: nice 5" wait_for 2 sched_is $T "normal 0 5"
+	sleep 1
+	before=$(cat $D/vcpus/0/sched_repairs)
+	check_eq "alone: setattr to nice 0 accepted by the kernel" \
+		"$(kssched set $T normal 0 0)" OK
+	check "alone: back to nice 5, pass off" \
+		wait_for 2 sched_is $T "normal 0 5"
+	check "alone: repair counted" \
+		[ "$(cat $D/vcpus/0/sched_repairs)" -gt "$before" ]
+	check "alone: renice to 0 accepted by the kernel" renice 0 -p $T
+	check "alone: back to nice 5 after renice, pass off" \
+		wait_for 2 sched_is $T "normal 0 5"
+	check "alone: ksvmm exited cleanly" stop_vmm $P
+	echo 1000 >/sys/module/kvmsched/parameters/reconcile_ms
 else
 	skip "guard: needs 4 CPUs"
 fi
