@@ -15,16 +15,20 @@ ks_load
 echo 1000 >/sys/module/kvmsched/parameters/reconcile_ms
 ALL=$(cpus_allowed $$)
 
-# Main pattern (Firecracker-like): vCPU fds exist 4 s before any thread runs.
+# Main pattern (Firecracker-like): vCPU fds exist 10 s before any thread
+# runs (enabling the trace event takes seconds on the debug kernel).
 R=/tmp/aff.ready
 check "main: vCPUs listed before they run" \
-	start_vmm_early $R 2 -p main -v 2 -g io -d 4000
+	start_vmm_early $R 2 -p main -v 2 -g io -d 10000
 P=$VMM_PID
 D=$(vm_dirs $P)
 check_eq "main: cpus empty by default" "$(cat $D/cpus)" ""
 check_eq "main: placement free by default" "$(cat $D/vcpus/0/placement)" free
 trace_entries_start
 echo 2-3 >$D/cpus
+# The premise: the policy is written before any vCPU thread ran.
+check_eq "main: no vCPU ran before the policy" \
+	"$(cat $D/vcpus/0/tid)$(cat $D/vcpus/1/tid)" ""
 check_eq "main: cpus reads back" "$(cat $D/cpus)" 2-3
 check "main: every vCPU ran" wait_for 60 test -f $R
 sleep 1
