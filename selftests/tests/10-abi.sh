@@ -45,14 +45,15 @@ while read -r what mode cap; do
 	esac
 done </tmp/abi.list
 
-# The other direction: nothing in the tree is undocumented.
+# The other direction: nothing in the tree is undocumented. The patterns
+# are made once: a sed per path and entry took minutes on the debug kernel.
+sed -e 's/ .*//' -e 's/<[a-z]*>/*/g' -e 's|/$||' /tmp/abi.list >/tmp/abi.patterns
 undoc=0
 for path in $(find "$KS"); do
 	doc=0
-	while read -r what mode cap; do
-		pattern=$(echo "$what" | sed -e 's/<[a-z]*>/*/g' -e 's|/$||')
+	while read -r pattern; do
 		case "$path" in $pattern) doc=1; break ;; esac
-	done </tmp/abi.list
+	done </tmp/abi.patterns
 	[ $doc = 1 ] || { echo "# undocumented: $path"; undoc=1; }
 done
 check "every file in the tree is documented" test $undoc = 0
