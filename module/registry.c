@@ -287,9 +287,8 @@ struct ks_vcpu *ks_registry_bind_current(void)
 {
 	struct pid *me = task_pid(current), *tgid = task_tgid(current);
 	struct ks_vcpu *v, *last = NULL;
-	struct pid *old[8];
 	struct ks_vm *vm;
-	int bkt, n = 0;
+	int bkt;
 
 	spin_lock(&ks_lock);
 	hash_for_each(ks_vm_hash, bkt, vm, hnode) {
@@ -302,9 +301,12 @@ struct ks_vcpu *ks_registry_bind_current(void)
 		list_for_each_entry(v, &vm->vcpus, node) {
 			if (!ks_vcpu_runs_current(v->vcpu))
 				continue;
-			if (v->thread != me && n < ARRAY_SIZE(old)) {
-				old[n++] = v->thread;
+			if (v->thread != me) {
+				struct pid *old = v->thread;
+
 				WRITE_ONCE(v->thread, get_pid(me));
+				/* put_pid() does not sleep. */
+				put_pid(old);
 			}
 			last = v;
 		}
@@ -312,8 +314,6 @@ struct ks_vcpu *ks_registry_bind_current(void)
 	if (last && !kobject_get_unless_zero(&last->kobj))
 		last = NULL;
 	spin_unlock(&ks_lock);
-	while (n)
-		put_pid(old[--n]);
 	return last;
 }
 
