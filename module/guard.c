@@ -182,6 +182,45 @@ static u64 ks_guard_streak(struct ks_vcpu *v, struct task_struct *task)
 #endif
 }
 
+/*
+ * CPU time @task has used that its sum_exec_runtime does not show yet: the
+ * scheduler adds a running thread's time at its CPU's tick and when it
+ * leaves the CPU, so a look between ticks sees up to a tick too little,
+ * and a guard that guessed a whole tick would demote a tick early. With
+ * neither irq nor steal time accounting, the scheduler's task clock is
+ * its CPU's sched_clock, so the time since se.exec_start (the last update)
+ * is what is missing. With them the task clock lags by that time since
+ * boot, and the guard can only say "a tick at most".
+ */
+static u64 ks_guard_unseen(struct task_struct *task, u64 *exec_ns)
+{
+#if !defined(CONFIG_IRQ_TIME_ACCOUNTING) && \
+	!defined(CONFIG_PARAVIRT_TIME_ACCOUNTING) && defined(CONFIG_SMP)
+	u64 exec, start, now;
+	int tries = 3;
+	bool on;
+
+	/* An update between the reads would tear the pair: read it again. */
+	do {
+		exec = READ_ONCE(task->se.sum_exec_runtime);
+		start = READ_ONCE(task->se.exec_start);
+		/* The pair before on_cpu: off it, the pair is complete. */
+		smp_rmb();
+		on = READ_ONCE(task->on_cpu);
+		now = cpu_clock(task_cpu(task));
+		/* The clock before the pair's second read. */
+		smp_rmb();
+	} while ((exec != READ_ONCE(task->se.sum_exec_runtime) ||
+		  start != READ_ONCE(task->se.exec_start)) && --tries);
+	*exec_ns = exec;
+	if (tries)
+		return on && now > start ? now - start : 0;
+#else
+	*exec_ns = READ_ONCE(task->se.sum_exec_runtime);
+#endif
+	return task_is_running(task) ? TICK_NSEC : 0;
+}
+
 /* Demotes @task, @v's thread, keeping what it had for the restore. */
 static void ks_guard_demote(struct ks_vcpu *v, struct task_struct *task)
 {
@@ -248,9 +287,7 @@ static u64 ks_guard_vcpu(struct ks_vcpu *v, int runtime_us, u32 period_us)
 		return runtime_us == KS_GUARD_OFF ? 0 :
 		       ks_guard_tick_ns(period_us);
 	in.now_ns = ktime_get_ns();
-	in.exec_ns = READ_ONCE(task->se.sum_exec_runtime);
-	/* A runnable thread's CPU time is accounted at the scheduler tick. */
-	in.unseen_ns = task_is_running(task) ? TICK_NSEC : 0;
+	in.unseen_ns = ks_guard_unseen(task, &in.exec_ns);
 	in.streak_ns = ks_guard_streak(v, task);
 	in.demoted = test_bit(KS_VCPU_DEMOTED, &p->flags);
 	act = ks_guard_decide(&p->guard, &in, runtime_us, period_us, &next);

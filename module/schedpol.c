@@ -242,16 +242,21 @@ void ks_sched_unpack(u64 packed, struct ks_sched_attr *a)
  * One look of the guard at a thread running fifo or rr. Within each window
  * of @period_us it may run @runtime_us. Once its CPU time in the window,
  * counting what the scheduler has not accounted yet, reaches the runtime,
- * it is demoted until the window ends, and for at least the period minus
- * the runtime, so that the other threads of its CPU get their share even
- * when the guard looked late. It is also demoted, for the period minus
- * the runtime, once it has kept its CPU for the runtime without sleeping
+ * it is demoted until the window ends, and on for as long as it ran past
+ * its runtime before the look, so that the other threads of its CPU get
+ * the whole period minus the runtime however late the guard looked. The
+ * next window opens when the demotion is due to end, not at the look
+ * that restores it: what the restore's own delay costs is the other
+ * threads' gain within the window, not the thread's loss. It is demoted
+ * for the period minus the runtime, the next window opening at its
+ * restore, once it has kept its CPU for the runtime without sleeping
  * (@in->streak_ns), whatever the windows: a thread that starts spinning
- * late in one window must not run on through the whole next one. The next window opens at the
- * restore, or when a period ends without one; a look that finds the
- * window over for a whole period more (the guard was held up, the period
- * was shortened) opens a fresh one. A runtime of the whole period never
- * demotes; KS_GUARD_OFF restores and forgets the window.
+ * late in one window must not run on through the whole next one. A
+ * window that ends without a demotion is followed at once by the next; a
+ * look that finds the window over for a whole period more (the guard was
+ * held up, the period was shortened) opens a fresh one. A runtime of the
+ * whole period never demotes; KS_GUARD_OFF restores and forgets the
+ * window.
  *
  * *@next_ns is set to when the guard must look again: the earliest the
  * runtime can be reached (CPU time grows no faster than the clock), the
@@ -265,20 +270,28 @@ enum ks_guard_act ks_guard_decide(struct ks_guard_win *w,
 	u64 runtime = (u64)runtime_us * NSEC_PER_USEC;
 	u64 period = (u64)period_us * NSEC_PER_USEC;
 	enum ks_guard_act act = KS_GUARD_KEEP;
-	u64 unseen, used, late, rest;
+	bool spent = w->spent;
+	u64 unseen, used, late;
 
 	*next_ns = 0;
+	w->spent = false;
 	if (runtime_us == KS_GUARD_OFF) {
 		w->start_ns = 0;
 		return in->demoted ? KS_GUARD_RESTORE : KS_GUARD_KEEP;
 	}
 	if (in->demoted) {
 		if (w->start_ns && in->now_ns < w->until_ns) {
+			w->spent = spent;
 			*next_ns = w->until_ns - in->now_ns;
 			return KS_GUARD_KEEP;
 		}
 		act = KS_GUARD_RESTORE;
-		w->start_ns = 0;
+		if (w->start_ns && spent) {
+			w->start_ns = w->until_ns;
+			w->exec_ns = in->exec_ns;
+		} else {
+			w->start_ns = 0;
+		}
 	}
 	if (runtime >= period) {
 		w->start_ns = 0;
@@ -314,16 +327,17 @@ enum ks_guard_act ks_guard_decide(struct ks_guard_win *w,
 			used = in->exec_ns - w->exec_ns + unseen;
 		}
 	}
-	/* Demoted for at least the rest of the period, and a useful time. */
-	rest = max_t(u64, period - runtime, KS_GUARD_STEP_MIN_NS);
 	if (used >= runtime) {
-		w->until_ns = max(w->start_ns + period, in->now_ns + rest);
+		w->until_ns = max(w->start_ns + period + (used - runtime),
+				  in->now_ns + KS_GUARD_STEP_MIN_NS);
+		w->spent = true;
 		*next_ns = w->until_ns - in->now_ns;
 		return KS_GUARD_DEMOTE;
 	}
 	if (in->streak_ns >= runtime) {
-		w->until_ns = in->now_ns + rest;
-		*next_ns = rest;
+		/* The rest of the period, and a useful time. */
+		*next_ns = max_t(u64, period - runtime, KS_GUARD_STEP_MIN_NS);
+		w->until_ns = in->now_ns + *next_ns;
 		return KS_GUARD_DEMOTE;
 	}
 	*next_ns = max(min(runtime - max(used, in->streak_ns),

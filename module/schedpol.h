@@ -82,6 +82,9 @@ struct ks_guard_win {
 	u64 start_ns;		/* 0: no window open */
 	u64 exec_ns;		/* the thread's CPU time when it opened */
 	u64 until_ns;		/* demoted: the earliest restore */
+	bool spent;		/* demoted for its runtime: the next window
+				 * opens at until_ns
+				 */
 };
 
 /* What the guard sees of one fifo or rr vCPU thread at one look. */

@@ -311,9 +311,30 @@ static void guard_spinner(struct kunit *test)
 		{ 1100, 592, 4, KS_GUARD_RESTORE, 91 },	/* next window */
 		{ 1191, 683, 4, KS_GUARD_DEMOTE, 9 },
 		{ 1200, 684, 0, KS_GUARD_RESTORE, 95 },
-		/* Looked late: still the rest of the period demoted. */
-		{ 1298, 780, 4, KS_GUARD_DEMOTE, 5 },
-		{ 1303, 781, 4, KS_GUARD_RESTORE, 91 },
+		/*
+		 * Looked 3 ms late, 5 ms past the runtime: demoted until 5 ms
+		 * past the window's end, where the next one opens.
+		 */
+		{ 1298, 780, 4, KS_GUARD_DEMOTE, 7 },
+		{ 1305, 781, 4, KS_GUARD_RESTORE, 91 },
+	};
+
+	guard_run(test, 95000, 100000, steps, ARRAY_SIZE(steps));
+}
+
+/*
+ * A guard 2 ms late to demote and 3 ms late to restore: each window grows
+ * by the 2 ms the thread ran past its runtime, and in each the other
+ * threads get their 5 ms, the restore's delay among them.
+ */
+static void guard_lateness(struct kunit *test)
+{
+	static const struct guard_step steps[] = {
+		{ 1000, 500, 0, KS_GUARD_KEEP, 95 },
+		{ 1097, 597, 0, KS_GUARD_DEMOTE, 5 },	/* until 1102 */
+		{ 1105, 597, 0, KS_GUARD_RESTORE, 95 },	/* from 1102 */
+		{ 1202, 694, 0, KS_GUARD_DEMOTE, 2 },	/* until 1204 */
+		{ 1207, 694, 0, KS_GUARD_RESTORE, 95 },
 	};
 
 	guard_run(test, 95000, 100000, steps, ARRAY_SIZE(steps));
@@ -327,20 +348,20 @@ static void guard_late_look(struct kunit *test)
 {
 	static const struct guard_step steps[] = {
 		{ 1000, 500, 4, KS_GUARD_KEEP, 91 },
-		{ 1105, 605, 4, KS_GUARD_DEMOTE, 5 },
-		{ 1110, 606, 0, KS_GUARD_RESTORE, 95 },
+		{ 1105, 605, 4, KS_GUARD_DEMOTE, 9 },	/* until 1114 */
+		{ 1114, 606, 0, KS_GUARD_RESTORE, 95 },
 		/*
 		 * 70 of 100, looked 20 ms late: the next window opened at
-		 * 1210 and is charged 20 ms.
+		 * 1214 and is charged 20 ms.
 		 */
-		{ 1230, 696, 0, KS_GUARD_KEEP, 75 },
-		{ 1305, 771, 4, KS_GUARD_DEMOTE, 5 },	/* until 1310 */
-		{ 1310, 772, 0, KS_GUARD_RESTORE, 95 },
+		{ 1234, 696, 0, KS_GUARD_KEEP, 75 },
+		{ 1309, 771, 4, KS_GUARD_DEMOTE, 9 },	/* until 1318 */
+		{ 1318, 772, 0, KS_GUARD_RESTORE, 95 },
 		/*
 		 * A look 2 periods on (the guard held up, a shorter period):
 		 * a fresh window, not 2 s charged at once.
 		 */
-		{ 1510, 972, 4, KS_GUARD_KEEP, 91 },
+		{ 1520, 972, 4, KS_GUARD_KEEP, 91 },
 	};
 
 	guard_run(test, 95000, 100000, steps, ARRAY_SIZE(steps));
@@ -480,6 +501,7 @@ static struct kunit_case schedpol_cases[] = {
 	KUNIT_CASE(guard_spinner),
 	KUNIT_CASE(guard_halter),
 	KUNIT_CASE(guard_late_look),
+	KUNIT_CASE(guard_lateness),
 	KUNIT_CASE(guard_streak),
 	KUNIT_CASE(guard_short_runtime),
 	KUNIT_CASE(guard_whole_period),
