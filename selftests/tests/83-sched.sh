@@ -38,6 +38,8 @@ check_eq "self: rule emulator_nice unchanged" \
 [ -e $KS/rules/vmm/slice_us ] && echo 2000 >$KS/rules/vmm/slice_us
 R=/tmp/sched-self.ready
 start_vmm $R -p self -v 2 -g io || nok "self: ksvmm ran"
+# The directory is added by a work item: it can lag the first entries.
+wait_for 10 has_vm_dirs $VMM_PID 1 || nok "self: VM dir listed"
 D=$(vm_dirs $VMM_PID)
 check_eq "self: rule matched" "$(cat $D/rule)" vmm
 for id in 0 1; do
