@@ -3,10 +3,11 @@
  * The affinity aspect.
  *
  * A vCPU's target is the mask placement.c derives from its own cpus, its
- * VM's cpus and the active CPUs, published under RCU for the engine's
- * schedule-in check, which checks the CPU the thread is on and its mask
- * against it. The emulator threads' target is the union of the emulator_cpus of
- * the process's VMs. A thread state is its cpus_mask.
+ * VM's cpus, its VM's NUMA span (numa.c) and the active CPUs, published
+ * under RCU for the engine's schedule-in check, which checks the CPU the
+ * thread is on and its mask against it. The emulator threads' target is
+ * derived the same way from the union of the emulator_cpus, and of the
+ * spans, of the process's VMs. A thread state is its cpus_mask.
  */
 #include <linux/cpumask.h>
 #include <linux/kobject.h>
@@ -17,6 +18,7 @@
 
 #include "affinity.h"
 #include "engine.h"
+#include "numa.h"
 #include "placement.h"
 #include "policy.h"
 #include "registry.h"
@@ -48,26 +50,30 @@ static int ks_aff_vcpu_target(struct ks_vcpu *v, struct task_struct *task,
 {
 	struct ks_vcpu_pol *p = ks_vcp(v);
 	struct cpumask *target = want;
-	struct ks_mask *old, *new = NULL;
+	struct ks_mask *old, *new;
 
 	lockdep_assert_held(&ks_policy_mutex);
-	p->place = ks_place_decide(ks_mask_or_none(p->cpus),
-				   ks_mask_or_none(ks_vmp(v->vm)->cpus),
-				   cpu_active_mask, target);
-	old = rcu_dereference_protected(p->target,
-					lockdep_is_held(&ks_policy_mutex));
-	if (p->place == KS_PLACE_FREE) {
-		RCU_INIT_POINTER(p->target, NULL);
-		ks_mask_free_rcu(old);
-		return 0;
-	}
-	if (old && cpumask_equal(ks_mask_cpus(old), target))
-		return 1;
 	new = ks_mask_alloc(GFP_KERNEL);
 	if (!new) {
 		pr_warn_ratelimited("out of memory placing vCPU %d of VM %s\n",
 				    v->id, v->vm->name);
 		return -ENOMEM;
+	}
+	ks_numa_vcpu_cpus(v, ks_mask_cpus(new));
+	p->place = ks_place_decide(ks_mask_or_none(p->cpus),
+				   ks_mask_or_none(ks_vmp(v->vm)->cpus),
+				   ks_mask_cpus(new), cpu_active_mask, target);
+	old = rcu_dereference_protected(p->target,
+					lockdep_is_held(&ks_policy_mutex));
+	if (p->place == KS_PLACE_FREE) {
+		kfree(new);
+		RCU_INIT_POINTER(p->target, NULL);
+		ks_mask_free_rcu(old);
+		return 0;
+	}
+	if (old && cpumask_equal(ks_mask_cpus(old), target)) {
+		kfree(new);
+		return 1;
 	}
 	cpumask_copy(ks_mask_cpus(new), target);
 	rcu_assign_pointer(p->target, new);
@@ -84,22 +90,34 @@ static bool ks_aff_vcpu_violated(struct ks_vcpu *v, int cpu)
 }
 
 /*
- * The union of the emulator_cpus of every live VM of @tgid, restricted
- * as placement.c decides.
+ * The union of the emulator_cpus of every live VM of @tgid, within the
+ * union of their NUMA spans, as placement.c decides.
  */
 static bool ks_aff_emulator_target(struct pid *tgid, struct ks_vm **vms,
 				   int n, void *want)
 {
+	struct ks_mask *emu = ks_mask_alloc(GFP_KERNEL);
+	struct ks_mask *span = ks_mask_alloc(GFP_KERNEL);
 	struct cpumask *target = want;
+	bool placed = false;
 	int i;
 
-	cpumask_clear(target);
+	if (!emu || !span) {
+		pr_warn_ratelimited("out of memory placing emulator threads\n");
+		goto out;
+	}
 	for (i = 0; i < n; i++)
 		if (vms[i]->tgid == tgid && ks_vmp(vms[i])->emulator_cpus)
-			cpumask_or(target, target,
+			cpumask_or(ks_mask_cpus(emu), ks_mask_cpus(emu),
 				   ks_mask_cpus(ks_vmp(vms[i])->emulator_cpus));
-	return ks_place_decide(target, cpu_none_mask, cpu_active_mask,
-			       target) != KS_PLACE_FREE;
+	ks_numa_emulator_cpus(tgid, vms, n, ks_mask_cpus(span));
+	placed = ks_place_decide(cpu_none_mask, ks_mask_cpus(emu),
+				 ks_mask_cpus(span), cpu_active_mask,
+				 target) != KS_PLACE_FREE;
+out:
+	kfree(emu);
+	kfree(span);
+	return placed;
 }
 
 static void ks_aff_get(struct task_struct *task, void *state)
@@ -125,6 +143,7 @@ static int ks_aff_set(struct task_struct *task, const void *state)
 const struct ks_aspect ks_affinity_aspect = {
 	.name = "affinity",
 	.size = ks_aff_size,
+	.vm_look = ks_numa_vm_look,
 	.vcpu_target = ks_aff_vcpu_target,
 	.vcpu_violated = ks_aff_vcpu_violated,
 	.emulator_target = ks_aff_emulator_target,

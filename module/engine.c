@@ -585,6 +585,11 @@ static bool ks_vm_birth(struct ks_vm *vm)
 	return got;
 }
 
+void ks_engine_birth(struct ks_vm *vm)
+{
+	ks_vm_birth(vm);
+}
+
 void ks_engine_resync(struct ks_vm *vm, struct ks_vcpu *v, bool emulator)
 {
 	lockdep_assert_held(&ks_policy_mutex);
@@ -1019,6 +1024,18 @@ static void ks_kick_sleeping(void)
 	spin_unlock_irq(&ks_pending_lock);
 }
 
+/* The aspects' looks at @vm; true if any target changed. */
+static bool ks_vm_look(struct ks_vm *vm)
+{
+	bool moved = false;
+	int a;
+
+	for (a = 0; a < KS_NR_ASPECTS; a++)
+		if (ks_aspects[a]->vm_look)
+			moved |= ks_aspects[a]->vm_look(vm);
+	return moved;
+}
+
 /*
  * Every VM again: targets after hotplug (@resync, the active CPUs changed),
  * or drift on threads that no guest entry checks (masks widened in place,
@@ -1031,6 +1048,7 @@ static void ks_engine_pass(bool resync)
 	struct hlist_node *tmp;
 	struct ks_vm **vms;
 	int i, j, n, bkt;
+	bool moved;
 
 	/* A binding the bind hook missed: its thread is repaired and watched. */
 	ks_registry_refresh_threads();
@@ -1038,7 +1056,9 @@ static void ks_engine_pass(bool resync)
 	cpus_read_lock();
 	n = ks_get_vms(&vms);
 	for (i = 0; i < n; i++) {
-		if (ks_vm_birth(vms[i]) || resync)
+		/* Looks judge a pass's worth of the threads' doing. */
+		moved = !resync && ks_vm_look(vms[i]);
+		if (ks_vm_birth(vms[i]) || resync || moved)
 			WRITE_ONCE(ks_vmp(vms[i])->gen, ks_vmp(vms[i])->gen + 1);
 		ks_vm_sync_vcpus(vms[i], !resync);
 		for (j = 0; j < i && vms[j]->tgid != vms[i]->tgid; j++)

@@ -37,6 +37,12 @@ struct ks_aspect {
 	/* Bytes of one thread state; constant once the module is loaded. */
 	size_t (*size)(void);
 	/*
+	 * Optional, under ks_policy_mutex and cpus_read_lock(), at each
+	 * periodic pass: judges @vm's targets again from what its threads
+	 * did since the last pass. True if a target changed.
+	 */
+	bool (*vm_look)(struct ks_vm *vm);
+	/*
 	 * Under ks_policy_mutex and cpus_read_lock(): computes what @v's
 	 * thread should have into @want and publishes it for
 	 * vcpu_violated(). @task, if given, is the thread, about to get
@@ -83,6 +89,13 @@ void ks_engine_thread_changed(struct task_struct *task);
 void ks_engine_kick(struct ks_vcpu *v, struct task_struct *task);
 /* Any context: a VM appeared; match rules and place its threads soon. */
 void ks_engine_vm_appeared(void);
+
+/*
+ * Process context: under ks_policy_mutex, before a write changes a setting
+ * of @vm: the rules are matched against it first, if they have not been,
+ * so that a rule matched later cannot undo the write.
+ */
+void ks_engine_birth(struct ks_vm *vm);
 
 /*
  * Process context: under ks_policy_mutex and cpus_read_lock(), after a

@@ -8,6 +8,7 @@
 #include "discovery.h"
 #include "engine.h"
 #include "guard.h"
+#include "numa.h"
 #include "registry.h"
 #include "sysfs.h"
 
@@ -15,9 +16,12 @@ static int __init ks_init(void)
 {
 	int err;
 
-	err = ks_registry_init(&ks_engine_owner);
+	err = ks_numa_init();
 	if (err)
 		return err;
+	err = ks_registry_init(&ks_engine_owner);
+	if (err)
+		goto err_numa;
 	err = ks_engine_init();
 	if (err)
 		goto err_registry;
@@ -42,6 +46,8 @@ err_engine:
 	ks_engine_exit();
 err_registry:
 	ks_registry_exit();
+err_numa:
+	ks_numa_exit();
 	return err;
 }
 
@@ -59,6 +65,7 @@ static void __exit ks_exit(void)
 	ks_engine_exit();
 	ks_sysfs_exit();
 	ks_registry_exit();
+	ks_numa_exit();
 	pr_info("unloaded\n");
 }
 

@@ -14,6 +14,7 @@ enum ks_place {
 	KS_PLACE_FREE,		/* no policy: the thread is left alone */
 	KS_PLACE_OWN,		/* its own cpus (vCPU override, emulator) */
 	KS_PLACE_VM,		/* the VM's cpus */
+	KS_PLACE_NODE,		/* its NUMA span, within the VM's cpus if set */
 	KS_PLACE_FALLBACK_VM,	/* its own cpus all offline: the VM's */
 	KS_PLACE_FALLBACK_ANY,	/* every policy CPU offline: any online */
 };
@@ -22,6 +23,7 @@ int ks_cpulist_parse(const char *buf, const struct cpumask *online,
 		     struct cpumask *out);
 enum ks_place ks_place_decide(const struct cpumask *own,
 			      const struct cpumask *vm,
+			      const struct cpumask *node,
 			      const struct cpumask *online,
 			      struct cpumask *target);
 bool ks_place_violated(const struct cpumask *target,

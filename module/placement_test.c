@@ -120,6 +120,7 @@ struct decide_case {
 	unsigned long own, vm, online;
 	enum ks_place place;
 	unsigned long target;
+	unsigned long node;	/* the NUMA span's CPUs; 0: no NUMA policy */
 };
 
 static const struct decide_case decide_cases[] = {
@@ -137,6 +138,18 @@ static const struct decide_case decide_cases[] = {
 	{ "CPU 0 only", 0x1, 0x0, 0xf, KS_PLACE_OWN, 0x1 },
 	{ "last CPU only", 0x8, 0x0, 0xf, KS_PLACE_OWN, 0x8 },
 	{ "nothing online", 0x1, 0x1, 0x0, KS_PLACE_FREE, 0x0 },
+	{ "node only", 0x0, 0x0, 0xf, KS_PLACE_NODE, 0xc, 0xc },
+	{ "VM cpus within the node", 0x0, 0x6, 0xf, KS_PLACE_NODE, 0x4, 0xc },
+	{ "own cpus beat the node", 0x1, 0x0, 0xf, KS_PLACE_OWN, 0x1, 0xc },
+	{ "own cpus offline: node", 0x1, 0x0, 0xe, KS_PLACE_FALLBACK_VM, 0xc,
+	  0xc },
+	{ "VM cpus offline: the node's", 0x0, 0x4, 0xb, KS_PLACE_NODE, 0x8,
+	  0xc },
+	{ "VM cpus off the node: the node's", 0x0, 0x3, 0xf, KS_PLACE_NODE,
+	  0xc, 0xc },
+	{ "node offline: VM cpus", 0x0, 0x3, 0x3, KS_PLACE_VM, 0x3, 0xc },
+	{ "all offline: any", 0x0, 0x2, 0x1, KS_PLACE_FALLBACK_ANY, 0x1, 0xc },
+	{ "node partly offline", 0x0, 0x0, 0x7, KS_PLACE_NODE, 0x4, 0xc },
 };
 
 static void decide_case_desc(const struct decide_case *c, char *desc)
@@ -155,6 +168,7 @@ static void decide_table(struct kunit *test)
 		kunit_skip(test, "needs 4 CPUs");
 	KUNIT_EXPECT_EQ(test, ks_place_decide(mask_of(test, c->own),
 					      mask_of(test, c->vm),
+					      mask_of(test, c->node),
 					      mask_of(test, c->online),
 					      target), c->place);
 	KUNIT_EXPECT_EQ(test, bits_of(target), c->target);

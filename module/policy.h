@@ -19,6 +19,7 @@
 #include <linux/types.h>
 
 #include "engine.h"
+#include "numa.h"
 #include "placement.h"
 #include "registry.h"
 #include "rulematch.h"
@@ -32,6 +33,9 @@ struct ks_vm_pol {
 	/* Affinity. */
 	struct ks_mask *cpus;		/* every vCPU's; NULL: none */
 	struct ks_mask *emulator_cpus;	/* the other threads'; NULL: none */
+	/* NUMA placement. */
+	struct ks_numa_cfg numa;	/* numa_node, numa_mode as given */
+	int home_node;			/* in force while numa.set */
 	/* The engine's. */
 	unsigned int gen;		/* bumped on a change; hooks read it */
 	bool born;			/* rules matched; hooks read it */
@@ -73,6 +77,13 @@ struct ks_vcpu_pol {
 	unsigned long streak_nvcsw;	/* nvcsw at that start */
 	struct pid *streak_pid;		/* whose; compared only */
 	atomic_long_t rt_demotions;
+	/* NUMA widening: numa.c's, at the periodic pass. */
+	struct ks_numa_spill numa_spill;
+	u64 numa_look_ns;		/* ktime of its last look, 0: none */
+	u64 numa_delay_ns;		/* its thread's run delay then */
+	u64 numa_exec_ns;		/* and CPU time */
+	struct pid *numa_pid;		/* whose; compared only */
+	atomic_long_t numa_spills;
 };
 
 #define KS_VCPU_WORK_QUEUED	0	/* twork is queued on its thread */

@@ -6,6 +6,7 @@
  * rule. Which rule wins is rulematch.c's decision.
  */
 #include <linux/cgroup.h>
+#include <linux/cpu.h>
 #include <linux/kobject.h>
 #include <linux/list.h>
 #include <linux/pid.h>
@@ -18,6 +19,7 @@
 #include "affinity.h"
 #include "engine.h"
 #include "features.h"
+#include "numa.h"
 #include "policy.h"
 #include "registry.h"
 #include "rulematch.h"
@@ -38,6 +40,7 @@ struct ks_rule {
 	struct ks_mask *cpus, *emulator_cpus;
 	struct ks_sched_cfg sched;	/* given to the VM's own settings */
 	struct ks_sched_cfg emulator_sched;	/* given to the VM's emulator_* */
+	struct ks_numa_cfg numa;	/* given to the VM's numa_node */
 	atomic_long_t matched;
 };
 
@@ -118,7 +121,8 @@ bool ks_rules_apply(struct ks_vm *vm)
 	struct ks_mask *cpus, *emu;
 	struct ks_rule *r, *win = NULL;
 	struct task_struct *task;
-	char what[80];
+	char what[112];
+	int home;
 
 	lockdep_assert_held(&ks_policy_mutex);
 	task = get_pid_task(vm->tgid, PIDTYPE_TGID);
@@ -161,6 +165,19 @@ bool ks_rules_apply(struct ks_vm *vm)
 			 vm->name);
 		ks_sched_warn_rt(vm, NULL, what);
 	}
+	if (win->numa.set) {
+		snprintf(what, sizeof(what), "rules/%s/numa_node for VM %s",
+			 win->name, vm->name);
+		home = ks_numa_home(vm, &win->numa, vp->cpus,
+				    vp->emulator_cpus, what);
+		if (home >= 0) {
+			vp->numa.set = true;
+			vp->numa.node = win->numa.node;
+			vp->home_node = home;
+		}
+	}
+	if (win->numa.has_mode)
+		vp->numa.mode = win->numa.mode;
 	strscpy(vp->rule, win->name, sizeof(vp->rule));
 	atomic_long_inc(&win->matched);
 	return true;
@@ -262,6 +279,20 @@ ssize_t ks_rule_cpus_show(struct kobject *kobj, enum ks_cpus_file f, char *buf)
 	return len;
 }
 
+/*
+ * A rule's node must have CPUs in the rule's cpus and emulator_cpus: the
+ * check a VM's numa_node gets, so that a rule never carries a setting a
+ * VM would refuse. auto is checked when the rule is applied.
+ */
+static int ks_rule_numa_check(const struct ks_numa_cfg *cfg,
+			      struct ks_mask *cpus, struct ks_mask *emu,
+			      const char *what)
+{
+	if (!cfg->set || cfg->node == KS_NUMA_AUTO)
+		return 0;
+	return ks_numa_home(NULL, cfg, cpus, emu, what) < 0 ? -EINVAL : 0;
+}
+
 ssize_t ks_rule_cpus_store(struct kobject *kobj, enum ks_cpus_file f,
 			   const char *file, const char *buf, size_t len)
 {
@@ -274,10 +305,72 @@ ssize_t ks_rule_cpus_store(struct kobject *kobj, enum ks_cpus_file f,
 	if (err)
 		return err;
 	mutex_lock(&ks_policy_mutex);
-	swap(*ks_rule_mask(kobj, f), m);
+	cpus_read_lock();
+	err = ks_rule_numa_check(&to_rule(kobj)->numa,
+				 f == KS_CPUS ? m : to_rule(kobj)->cpus,
+				 f == KS_CPUS ? to_rule(kobj)->emulator_cpus : m,
+				 what);
+	if (!err)
+		swap(*ks_rule_mask(kobj, f), m);
+	cpus_read_unlock();
 	mutex_unlock(&ks_policy_mutex);
 	kfree(m);
+	return err ? err : len;
+}
+
+ssize_t ks_rule_numa_show(struct kobject *kobj, char *buf)
+{
+	ssize_t len;
+
+	mutex_lock(&ks_policy_mutex);
+	len = ks_numa_cfg_show(&to_rule(kobj)->numa, buf);
+	mutex_unlock(&ks_policy_mutex);
 	return len;
+}
+
+ssize_t ks_rule_numa_mode_show(struct kobject *kobj, char *buf)
+{
+	ssize_t len;
+
+	mutex_lock(&ks_policy_mutex);
+	len = ks_numa_mode_show(&to_rule(kobj)->numa, true, buf);
+	mutex_unlock(&ks_policy_mutex);
+	return len;
+}
+
+ssize_t ks_rule_numa_mode_store(struct kobject *kobj, const char *buf,
+				size_t len)
+{
+	struct ks_rule *r = to_rule(kobj);
+	char what[64];
+	int err;
+
+	snprintf(what, sizeof(what), "rules/%s/numa_mode", r->name);
+	mutex_lock(&ks_policy_mutex);
+	err = ks_numa_parse_mode_line(buf, what, &r->numa);
+	mutex_unlock(&ks_policy_mutex);
+	return err ? err : len;
+}
+
+ssize_t ks_rule_numa_store(struct kobject *kobj, const char *buf, size_t len)
+{
+	struct ks_rule *r = to_rule(kobj);
+	struct ks_numa_cfg cfg;
+	char what[64];
+	int err;
+
+	snprintf(what, sizeof(what), "rules/%s/numa_node", r->name);
+	mutex_lock(&ks_policy_mutex);
+	cpus_read_lock();
+	cfg = r->numa;
+	err = ks_numa_parse(buf, what, &cfg);
+	if (!err)
+		err = ks_rule_numa_check(&cfg, r->cpus, r->emulator_cpus, what);
+	if (!err)
+		r->numa = cfg;
+	cpus_read_unlock();
+	mutex_unlock(&ks_policy_mutex);
+	return err ? err : len;
 }
 
 /* @scope: KS_SCOPE_VM (what the VM gets) or KS_SCOPE_EMULATOR. */

@@ -28,6 +28,11 @@ ssize_t ks_rule_sched_show(struct kobject *kobj, enum ks_sched_scope scope,
 ssize_t ks_rule_sched_store(struct kobject *kobj, enum ks_sched_scope scope,
 			    enum ks_sched_field f, const char *file,
 			    const char *buf, size_t len);
+ssize_t ks_rule_numa_show(struct kobject *kobj, char *buf);
+ssize_t ks_rule_numa_store(struct kobject *kobj, const char *buf, size_t len);
+ssize_t ks_rule_numa_mode_show(struct kobject *kobj, char *buf);
+ssize_t ks_rule_numa_mode_store(struct kobject *kobj, const char *buf,
+				size_t len);
 ssize_t ks_rule_matched_show(struct kobject *kobj, char *buf);
 int ks_rules_init(struct kobject *root);
 void ks_rules_exit(void);

@@ -12,6 +12,7 @@
 
 #include "affinity.h"
 #include "engine.h"
+#include "numa.h"
 #include "policy.h"
 #include "registry.h"
 #include "settings.h"
@@ -67,6 +68,11 @@ ssize_t ks_setting_cpus_store(struct ks_vm *vm, struct ks_vcpu *v,
 		err = -ENODEV;
 		goto out;
 	}
+	ks_engine_birth(vm);
+	/* A vCPU's own cpus beat its home node: no need to share one. */
+	err = v ? 0 : ks_numa_check_cpus(vm, m, f == KS_EMULATOR_CPUS, what);
+	if (err)
+		goto out;
 	swap(*ks_cpus_slot(vm, v, f), m);
 	ks_engine_resync(vm, v, f == KS_EMULATOR_CPUS);
 out:
@@ -120,6 +126,7 @@ ssize_t ks_setting_sched_store(struct ks_vm *vm, struct ks_vcpu *v,
 		err = -ENODEV;
 		goto out;
 	}
+	ks_engine_birth(vm);
 	slot = ks_sched_slot(vm, v, scope);
 	err = ks_sched_cfg_store(slot, f, buf, what);
 	if (err)
@@ -128,6 +135,86 @@ ssize_t ks_setting_sched_store(struct ks_vm *vm, struct ks_vcpu *v,
 	    ks_policy_rt(slot->policy))
 		ks_sched_warn_rt(vm, v, what);
 	ks_engine_resync(vm, v, scope == KS_SCOPE_EMULATOR);
+out:
+	cpus_read_unlock();
+	mutex_unlock(&ks_policy_mutex);
+	return err ? err : len;
+}
+
+ssize_t ks_setting_numa_show(struct ks_vm *vm, char *buf)
+{
+	ssize_t len;
+
+	mutex_lock(&ks_policy_mutex);
+	len = ks_numa_cfg_show(&ks_vmp(vm)->numa, buf);
+	mutex_unlock(&ks_policy_mutex);
+	return len;
+}
+
+ssize_t ks_setting_numa_store(struct ks_vm *vm, const char *buf, size_t len)
+{
+	struct ks_vm_pol *vp = ks_vmp(vm);
+	struct ks_numa_cfg cfg;
+	char what[64];
+	int home, err;
+
+	snprintf(what, sizeof(what), "vms/%s/numa_node", vm->name);
+	mutex_lock(&ks_policy_mutex);
+	cpus_read_lock();
+	if (!ks_vm_alive(vm)) {
+		err = -ENODEV;
+		goto out;
+	}
+	ks_engine_birth(vm);
+	cfg = vp->numa;
+	err = ks_numa_parse(buf, what, &cfg);
+	if (err)
+		goto out;
+	home = cfg.set ? ks_numa_home(vm, &cfg, vp->cpus, vp->emulator_cpus,
+				      what) : 0;
+	if (home < 0) {
+		err = home;
+		goto out;
+	}
+	vp->numa = cfg;
+	vp->home_node = home;
+	ks_engine_resync(vm, NULL, false);
+	ks_engine_resync(vm, NULL, true);
+out:
+	cpus_read_unlock();
+	mutex_unlock(&ks_policy_mutex);
+	return err ? err : len;
+}
+
+ssize_t ks_setting_numa_mode_show(struct ks_vm *vm, char *buf)
+{
+	ssize_t len;
+
+	mutex_lock(&ks_policy_mutex);
+	len = ks_numa_mode_show(&ks_vmp(vm)->numa, false, buf);
+	mutex_unlock(&ks_policy_mutex);
+	return len;
+}
+
+ssize_t ks_setting_numa_mode_store(struct ks_vm *vm, const char *buf,
+				   size_t len)
+{
+	char what[64];
+	int err;
+
+	snprintf(what, sizeof(what), "vms/%s/numa_mode", vm->name);
+	mutex_lock(&ks_policy_mutex);
+	cpus_read_lock();
+	if (!ks_vm_alive(vm)) {
+		err = -ENODEV;
+		goto out;
+	}
+	ks_engine_birth(vm);
+	err = ks_numa_parse_mode_line(buf, what, &ks_vmp(vm)->numa);
+	if (!err) {
+		ks_engine_resync(vm, NULL, false);
+		ks_engine_resync(vm, NULL, true);
+	}
 out:
 	cpus_read_unlock();
 	mutex_unlock(&ks_policy_mutex);

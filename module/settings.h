@@ -32,5 +32,10 @@ ssize_t ks_setting_sched_store(struct ks_vm *vm, struct ks_vcpu *v,
 			       enum ks_sched_scope scope,
 			       enum ks_sched_field f, const char *buf,
 			       size_t len);
+ssize_t ks_setting_numa_show(struct ks_vm *vm, char *buf);
+ssize_t ks_setting_numa_store(struct ks_vm *vm, const char *buf, size_t len);
+ssize_t ks_setting_numa_mode_show(struct ks_vm *vm, char *buf);
+ssize_t ks_setting_numa_mode_store(struct ks_vm *vm, const char *buf,
+				   size_t len);
 
 #endif /* KS_SETTINGS_H */

@@ -19,6 +19,7 @@
 #include "engine.h"
 #include "features.h"
 #include "guard.h"
+#include "numa.h"
 #include "policy.h"
 #include "registry.h"
 #include "rules.h"
@@ -44,6 +45,7 @@ enum ks_ftype {
 	KS_FT_SCHED,		/* a scheduling setting: .emulator, .field */
 	KS_FT_EFFECTIVE,	/* what the vCPU's thread runs with: .field */
 	KS_FT_COUNTER,		/* an atomic_long_t at .offset of the block */
+	KS_FT_NUMA,		/* the NUMA setting of a VM or rule */
 	KS_FT_OWN,		/* its own .show and .store */
 };
 
@@ -55,6 +57,7 @@ struct ks_file {
 	bool emulator;			/* KS_FT_SCHED: the emulator threads' */
 	enum ks_cpus_file cpus;		/* KS_FT_CPUS */
 	enum ks_sched_field field;	/* KS_FT_SCHED, KS_FT_EFFECTIVE */
+	bool numa_mode;			/* KS_FT_NUMA: numa_mode, not numa_node */
 	size_t offset;			/* KS_FT_COUNTER: in ks_vm_pol or ks_vcpu_pol */
 	ssize_t (*show)(struct kobject *kobj, char *buf);
 	ssize_t (*store)(struct kobject *kobj, const char *buf, size_t len);
@@ -151,6 +154,16 @@ static ssize_t placement_show(struct kobject *kobj, char *buf)
 	return ks_affinity_placement_show(to_vcpu(kobj), buf);
 }
 
+static ssize_t home_node_show(struct kobject *kobj, char *buf)
+{
+	return ks_numa_home_show(to_vm(kobj), buf);
+}
+
+static ssize_t node_show(struct kobject *kobj, char *buf)
+{
+	return ks_numa_vcpu_node_show(to_vcpu(kobj), buf);
+}
+
 static ssize_t rt_demoted_show(struct kobject *kobj, char *buf)
 {
 	return sysfs_emit(buf, "%d\n", test_bit(KS_VCPU_DEMOTED,
@@ -169,6 +182,9 @@ static ssize_t rt_demoted_show(struct kobject *kobj, char *buf)
 #define KS_EFFECTIVE_FILE(_name, _field)				\
 	{ .name = _name, .mode = 0444, .dirs = KS_IN_VCPU,		\
 	  .type = KS_FT_EFFECTIVE, .field = _field }
+#define KS_NUMA_FILE(_name, _field)					\
+	{ .name = _name, .mode = 0600, .dirs = KS_VM_SETTINGS,		\
+	  .type = KS_FT_NUMA, .numa_mode = _field }
 #define KS_COUNTER_FILE(_name, _dirs, _offset)				\
 	{ .name = _name, .mode = 0400, .dirs = _dirs,			\
 	  .type = KS_FT_COUNTER, .offset = _offset }
@@ -199,6 +215,13 @@ static const struct ks_file ks_files[] = {
 			offsetof(struct ks_vcpu_pol, repairs[KS_ASPECT_AFFINITY])),
 	KS_COUNTER_FILE("emulator_repairs", KS_IN_VM,
 			offsetof(struct ks_vm_pol, emulator_repairs)),
+	/* NUMA placement. */
+	KS_NUMA_FILE("numa_node", false),
+	KS_NUMA_FILE("numa_mode", true),
+	KS_OWN("home_node", 0444, KS_IN_VM, home_node_show, NULL),
+	KS_OWN("node", 0444, KS_IN_VCPU, node_show, NULL),
+	KS_COUNTER_FILE("numa_spills", KS_IN_VCPU,
+			offsetof(struct ks_vcpu_pol, numa_spills)),
 	/* Scheduling. */
 	KS_SCHED_FILE("sched_policy", KS_ALL_SETTINGS, false, KS_SF_POLICY),
 	KS_SCHED_FILE("sched_priority", KS_ALL_SETTINGS, false, KS_SF_PRIORITY),
@@ -288,6 +311,12 @@ static ssize_t ks_file_show(struct kobject *kobj, struct kobj_attribute *kattr,
 					     buf);
 	case KS_FT_EFFECTIVE:
 		return ks_sched_effective_show(to_vcpu(kobj), f->field, buf);
+	case KS_FT_NUMA:
+		if (a->dir == KS_DIR_RULE)
+			return f->numa_mode ? ks_rule_numa_mode_show(kobj, buf) :
+			       ks_rule_numa_show(kobj, buf);
+		return f->numa_mode ? ks_setting_numa_mode_show(to_vm(kobj), buf) :
+		       ks_setting_numa_show(to_vm(kobj), buf);
 	case KS_FT_COUNTER:
 		vm = ks_attr_vm(a, kobj, &v);
 		block = v ? ks_vcpu_priv(v) : ks_vm_priv(vm);
@@ -321,6 +350,14 @@ static ssize_t ks_file_store(struct kobject *kobj, struct kobj_attribute *kattr,
 		vm = ks_attr_vm(a, kobj, &v);
 		return ks_setting_sched_store(vm, v, ks_attr_scope(a),
 					      f->field, buf, len);
+	case KS_FT_NUMA:
+		if (a->dir == KS_DIR_RULE)
+			return f->numa_mode ?
+			       ks_rule_numa_mode_store(kobj, buf, len) :
+			       ks_rule_numa_store(kobj, buf, len);
+		return f->numa_mode ?
+		       ks_setting_numa_mode_store(to_vm(kobj), buf, len) :
+		       ks_setting_numa_store(to_vm(kobj), buf, len);
 	default:
 		return f->store(kobj, buf, len);
 	}

@@ -3,11 +3,13 @@
 # nested SVM: real KVM inside the guest) with the tests in an initramfs, and
 # judges the run from the guest's result port, never from QEMU's exit code.
 #
-#   run-vm.sh --kernel deb61|deb612|debug [--demo | --icount]
+#   run-vm.sh --kernel deb61|deb612|debug [--demo | --icount | --numa]
 #
 # --icount boots a one-CPU host under -icount shift=0 (its clock counts
 # instructions) and runs only the tests marked for it (the KVM_RUN cost
 # benchmark); its outputs and TAP lines are named <kernel>-icount.
+# --numa boots an eight-CPU host of two nodes (and a memory-only third)
+# and runs only the NUMA tests; named <kernel>-numa.
 #
 # Prints TAP lines "ok - <kernel>: ..." / "not ok - <kernel>: ...", then
 # "# <kernel>: N passed, N failed, N skipped"; exits 1 if anything failed.
@@ -35,11 +37,11 @@ SPLATS+='|DEBUG_LOCKS_WARN_ON|turning off the locking correctness validator|lock
 SPLATS+='|kobject.*(has no release|does not have a release|is not initialized|initialized object)'
 SPLATS+='|refcount_t:|UBSAN:|KASAN:'
 
-KID="" NAME="" DEMO=0 ICOUNT=0
+KID="" NAME="" DEMO=0 ICOUNT=0 NUMA=0
 PASSED=0 FAILED=0 SKIPPED=0
 
 usage() {
-	echo "usage: $0 --kernel deb61|deb612|debug [--demo | --icount]" >&2
+	echo "usage: $0 --kernel deb61|deb612|debug [--demo | --icount | --numa]" >&2
 	exit 2
 }
 
@@ -49,12 +51,14 @@ parse_args() {
 		--kernel) KID=${2:-}; shift 2 || usage ;;
 		--demo) DEMO=1; shift ;;
 		--icount) ICOUNT=1; shift ;;
+		--numa) NUMA=1; shift ;;
 		*) usage ;;
 		esac
 	done
-	[[ $KID =~ ^(deb61|deb612|debug)$ ]] && ((DEMO + ICOUNT < 2)) || usage
+	[[ $KID =~ ^(deb61|deb612|debug)$ ]] && ((DEMO + ICOUNT + NUMA < 2)) || usage
 	NAME=$KID
 	((ICOUNT == 0)) || NAME=$KID-icount
+	((NUMA == 0)) || NAME=$KID-numa
 }
 
 # One TAP line, counted. "# SKIP" counts as skipped whether ok or not ok.
@@ -208,6 +212,7 @@ boot() {
 	append+=" unknown_nmi_panic panic_print=0x40"
 	((DEMO == 0)) || append+=" kvmsched.demo"
 	((ICOUNT == 0)) || append+=" kvmsched.icount kvmsched.tests=92"
+	((NUMA == 0)) || append+=" kvmsched.tests=86"
 	[[ -z ${KS_TESTS:-} ]] || append+=" kvmsched.tests=$KS_TESTS"
 	append+=" ${KS_CMDLINE_EXTRA:-}"
 	if ((DEMO)); then
@@ -220,6 +225,17 @@ boot() {
 	if ((ICOUNT)); then
 		smp=1
 		extra+=(-icount shift=0)
+	fi
+	# Two nodes of four CPUs and half the memory each, and a third node
+	# with memory only (a node that can home no VM).
+	if ((NUMA)); then
+		smp=8,sockets=2,cores=4
+		extra+=(-object "memory-backend-ram,id=m0,size=$((${KS_MEM:-2048} / 2))M"
+			-numa node,nodeid=0,cpus=0-3,memdev=m0
+			-object "memory-backend-ram,id=m1,size=$((${KS_MEM:-2048} / 2 - 256))M"
+			-numa node,nodeid=1,cpus=4-7,memdev=m1
+			-object memory-backend-ram,id=m2,size=256M
+			-numa node,nodeid=2,memdev=m2)
 	fi
 	rm -f "$OUT"/{console.log,result.log,qemu.pid,stalled,monitor.in,monitor.out}
 	# The HMP monitor on a FIFO pair (QEMU's pipe chardev), for watch_stall.
