@@ -23,6 +23,7 @@
 #include <linux/cpumask.h>
 #include <linux/moduleparam.h>
 #include <linux/nodemask.h>
+#include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
