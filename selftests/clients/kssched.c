@@ -7,19 +7,23 @@
  *                             batch, idle or deadline
  *  set TID POLICY PRIO NICE   sched_setattr; prints OK or the errno name
  *                             ("EPERM", ...), as kswrite does
- *  refresh-lat -d SECONDS [-i INTERVAL_MS]
+ *  refresh-lat -d SECONDS [-i INTERVAL_MS] [-c COUNTER]
  *                             whether per-CPU kernel workers get to run:
  *                             times writes to /proc/sys/vm/stat_refresh,
- *                             INTERVAL_MS (default 20) apart, for SECONDS
+ *                             INTERVAL_MS (default 20) apart, for SECONDS;
+ *                             with COUNTER (a file holding a number, such
+ *                             as a vCPU's rt_demotions), also how much it
+ *                             grew during one write at most
  *  hog CPU SECONDS            busy-loops on CPU for SECONDS, in the class it
  *                             inherits (normal, unless its caller's is not)
  *
  * A stat_refresh write returns once a work item ran on every online CPU, so
  * it stalls as long as any CPU's kworker is starved, for good if the CPU is
  * never given up.  refresh-lat prints
- *   refresh n N p50_us X p99_us Y max_us Z stuck S
+ *   refresh n N p50_us X p99_us Y max_us Z stuck S grew G
  * where a write still unfinished GRACE_MS after SECONDS (S = 1) counts with
- * the time it took so far.  The writes are made by a child process, as the
+ * the time it took so far, and G is the most COUNTER grew between the start
+ * and the end of one write (0 without -c).  The writes are made by a child process, as the
  * writer cannot be killed while it waits: a thread would keep the process
  * from being reaped, and whoever waits for kssched, until the CPU is freed.
  *
@@ -69,7 +73,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: kssched get TID\n"
 		"       kssched set TID normal|fifo|rr|batch|idle|deadline PRIO NICE\n"
-		"       kssched refresh-lat -d SECONDS [-i INTERVAL_MS]\n"
+		"       kssched refresh-lat -d SECONDS [-i INTERVAL_MS] [-c COUNTER]\n"
 		"       kssched hog CPU SECONDS\n");
 	exit(2);
 }
@@ -152,20 +156,43 @@ static int cmd_set(int argc, char **argv)
  * or -errno if it failed, to the parent.  Once the parent is gone, the
  * next send kills it with SIGPIPE.
  */
-static void refresh_writer(int fd, int out, long interval_ms)
+/* The number in @cfd (-1 for none), or -2 if it cannot be read. */
+static long long counter(int cfd)
+{
+	char buf[32];
+	ssize_t n;
+
+	if (cfd < 0)
+		return -1;
+	n = pread(cfd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return -2;
+	buf[n] = '\0';
+	return strtoll(buf, NULL, 10);
+}
+
+/* What the writer sends for each write's start, then for its end. */
+struct refresh_mark {
+	long long ns;		/* CLOCK_MONOTONIC; -errno if the write failed */
+	long long count;	/* counter() */
+};
+
+static void refresh_writer(int fd, int cfd, int out, long interval_ms)
 {
 	struct timespec gap = {
 		.tv_sec = interval_ms / 1000,
 		.tv_nsec = interval_ms % 1000 * 1000000,
 	};
-	long long t;
+	struct refresh_mark m;
 
 	for (;;) {
-		t = now_ns();
-		if (write(out, &t, sizeof(t)) != sizeof(t))
+		m.count = counter(cfd);
+		m.ns = now_ns();
+		if (write(out, &m, sizeof(m)) != sizeof(m))
 			_exit(1);
-		t = write(fd, "1", 1) == 1 ? now_ns() : -errno;
-		if (write(out, &t, sizeof(t)) != sizeof(t))
+		m.ns = write(fd, "1", 1) == 1 ? now_ns() : -errno;
+		m.count = counter(cfd);
+		if (write(out, &m, sizeof(m)) != sizeof(m))
 			_exit(1);
 		nanosleep(&gap, NULL);
 	}
@@ -199,20 +226,29 @@ static long long percentile(const long long *s, size_t n, unsigned int p)
 
 static int cmd_refresh_lat(int argc, char **argv)
 {
-	long secs = -1, interval_ms = 20;
-	long long start = 0, end, limit, t;
+	long long end, limit, t, grew = 0;
 	struct pollfd pfd = { .events = POLLIN };
-	int opt, fd, pipefd[2], i, stuck = 0;
+	int opt, fd, cfd = -1, pipefd[2], i, stuck = 0;
+	long secs = -1, interval_ms = 20;
+	struct refresh_mark start, m;
 	bool in_flight = false;
 	pid_t child;
 
-	while ((opt = getopt(argc - 1, argv + 1, "d:i:")) != -1) {
-		if (opt == 'd')
+	while ((opt = getopt(argc - 1, argv + 1, "d:i:c:")) != -1) {
+		if (opt == 'd') {
 			secs = num(optarg, 1, 86400);
-		else if (opt == 'i')
+		} else if (opt == 'i') {
 			interval_ms = num(optarg, 0, INT_MAX);
-		else
+		} else if (opt == 'c') {
+			cfd = open(optarg, O_RDONLY);
+			if (cfd < 0 || counter(cfd) < 0) {
+				fprintf(stderr, "kssched: %s: cannot read a number\n",
+					optarg);
+				return 1;
+			}
+		} else {
 			usage();
+		}
 	}
 	if (secs < 0 || optind != argc - 1)
 		usage();
@@ -234,10 +270,10 @@ static int cmd_refresh_lat(int argc, char **argv)
 	if (!child) {
 		/* Hold no copy of our caller's stdout, which it may read to EOF. */
 		for (i = 0; i < 3; i++)
-			if (i != fd && i != pipefd[1])
+			if (i != fd && i != cfd && i != pipefd[1])
 				close(i);
 		close(pipefd[0]);
-		refresh_writer(fd, pipefd[1], interval_ms);
+		refresh_writer(fd, cfd, pipefd[1], interval_ms);
 	}
 	close(pipefd[1]);
 	pfd.fd = pipefd[0];
@@ -249,39 +285,47 @@ static int cmd_refresh_lat(int argc, char **argv)
 			break;
 		if (poll(&pfd, 1, (limit - t + 999999) / 1000000) <= 0)
 			continue;
-		if (read(pipefd[0], &t, sizeof(t)) != sizeof(t)) {
+		if (read(pipefd[0], &m, sizeof(m)) != sizeof(m)) {
 			fprintf(stderr, "kssched: the writer process died\n");
 			return 1;
 		}
 		if (!in_flight) {
-			start = t;
+			start = m;
 			in_flight = true;
 			continue;
 		}
-		if (t < 0) {
+		if (m.ns < 0) {
 			fprintf(stderr, "kssched: write %s: %s\n", STAT_REFRESH,
-				ks_errname(-t));
+				ks_errname(-m.ns));
+			return 1;
+		}
+		if (m.count == -2) {
+			fprintf(stderr, "kssched: the counter became unreadable\n");
 			return 1;
 		}
 		in_flight = false;
-		add_sample(t - start);
+		add_sample(m.ns - start.ns);
+		if (m.count - start.count > grew)
+			grew = m.count - start.count;
 	}
 	/* Ends a writer between writes now, a stuck one when it returns. */
 	kill(child, SIGKILL);
 	if (in_flight) {
-		add_sample(now_ns() - start);
+		add_sample(now_ns() - start.ns);
+		if (counter(cfd) - start.count > grew)
+			grew = counter(cfd) - start.count;
 		stuck = 1;
 	}
 	/* None if the writer did not even start one (was not scheduled). */
 	if (!nr_lat) {
-		puts("refresh n 0 p50_us 0 p99_us 0 max_us 0 stuck 0");
+		puts("refresh n 0 p50_us 0 p99_us 0 max_us 0 stuck 0 grew 0");
 		return 0;
 	}
 	qsort(lat, nr_lat, sizeof(*lat), cmp_ll);
-	printf("refresh n %zu p50_us %lld p99_us %lld max_us %lld stuck %d\n",
+	printf("refresh n %zu p50_us %lld p99_us %lld max_us %lld stuck %d grew %lld\n",
 	       nr_lat, percentile(lat, nr_lat, 50) / 1000,
 	       percentile(lat, nr_lat, 99) / 1000, lat[nr_lat - 1] / 1000,
-	       stuck);
+	       stuck, grew);
 	return 0;
 }
 
