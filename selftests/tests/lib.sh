@@ -202,3 +202,32 @@ check_entries() {
 # cpus_allowed TID: the thread's affinity as a cpulist.
 cpus_allowed() { awk '/^Cpus_allowed_list:/ { print $2 }' /proc/"$1"/status 2>/dev/null; }
 mask_is() { [ "$(cpus_allowed "$1")" = "$2" ]; }
+
+# try_bad FILE GOOD LIST [WATCH]: writes each "<errno> <input>" line of the
+# file LIST to FILE, set to GOOD first. Each write must fail with its errno
+# and leave FILE reading GOOD, and WATCH (another file) as it was. A test
+# that must change the host for some lines defines bad_before, called with
+# the errno before each write, and bad_after, called once at the end.
+try_bad() {
+	local file=$1 good=$2 list=$3 watch=${4:-} want input got bad=0 n=0 was=
+	kswrite "$file" "$good" >/dev/null
+	[ -z "$watch" ] || was=$(cat "$watch")
+	while read -r want input; do
+		! type bad_before >/dev/null 2>&1 || bad_before "$want"
+		got=$(kswrite "$file" "$input")
+		n=$((n + 1))
+		if [ "$got" != "$want" ]; then
+			echo "# $file: \"$input\": got $got, want $want"
+			bad=1
+		fi
+		if [ "$(cat "$file")" != "$good" ]; then
+			echo "# $file: \"$input\" changed it to $(cat "$file")"
+			bad=1
+		fi
+	done <"$list"
+	! type bad_after >/dev/null 2>&1 || bad_after
+	check "$file: $n bad inputs rejected with their errno, nothing changed" \
+		[ $bad = 0 ]
+	[ -z "$watch" ] || check_eq "$file: ${watch##*/} unchanged" \
+		"$(cat "$watch")" "$was"
+}
