@@ -55,4 +55,28 @@ static inline bool ks_vcpu_runs_current(struct kvm_vcpu *vcpu)
 #define KS_PF_NO_USER	(PF_KTHREAD | PF_IO_WORKER)
 #endif
 
+/*
+ * Whether @slot's memory is a guest_memfd's, in no page table of the
+ * VMM's. Known at compile time from the flag's definition.
+ */
+static inline bool ks_slot_is_gmem(const struct kvm_memory_slot *slot)
+{
+#ifdef KVM_MEM_GUEST_MEMFD
+	return slot->flags & KVM_MEM_GUEST_MEMFD;
+#else
+	return false;
+#endif
+}
+
+/* One page of @mm at @addr, with a reference; mmap_lock held. */
+static inline long ks_gup_remote_one(struct mm_struct *mm, unsigned long addr,
+				     unsigned int flags, struct page **page)
+{
+#ifdef KS_HAVE_GUP_REMOTE_VMAS
+	return get_user_pages_remote(mm, addr, 1, flags, page, NULL, NULL);
+#else
+	return get_user_pages_remote(mm, addr, 1, flags, page, NULL);
+#endif
+}
+
 #endif /* KS_COMPAT_H */

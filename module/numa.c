@@ -33,6 +33,7 @@
 
 #include "affinity.h"
 #include "engine.h"
+#include "memnodes.h"
 #include "numa.h"
 #include "policy.h"
 #include "registry.h"
@@ -118,6 +119,24 @@ int ks_numa_parse(const char *buf, const char *what, struct ks_numa_cfg *cfg)
 }
 
 /*
+ * Where @vm's guest RAM is, for auto's tie-break. A VMM that allocated or
+ * prefaulted its RAM before its first vCPU (QEMU's -mem-prealloc, a
+ * restored snapshot) has it somewhere already; else every node reads 0
+ * and the tie goes to the lowest id. A failed look is no tie-break.
+ */
+static void ks_numa_load_memory(struct ks_vm *vm, struct ks_numa_load *load,
+				int nr)
+{
+	u64 *kb = kcalloc(nr, sizeof(*kb), GFP_KERNEL);
+	int i;
+
+	if (kb && !ks_memnodes_kb(vm, kb, nr))
+		for (i = 0; i < nr; i++)
+			load[i].vmm_kb = kb[i];
+	kfree(kb);
+}
+
+/*
  * auto's choice for @self among the nodes that have CPUs in @cpus and
  * @emu, counting the vCPUs of every other VM at its home.
  */
@@ -137,6 +156,8 @@ static int ks_numa_choose_home(struct ks_vm *self, struct ks_mask *cpus,
 		load[i].cpus = cpumask_weight_and(cpumask_of_node(i),
 						  cpu_active_mask);
 	}
+	if (self)
+		ks_numa_load_memory(self, load, nr);
 	n = ks_get_vms(&vms);
 	for (i = 0; i < n; i++) {
 		struct ks_vm_pol *vp = ks_vmp(vms[i]);

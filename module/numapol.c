@@ -10,7 +10,9 @@
  * the nearest nodes that have some, never for the whole host.
  */
 #include <linux/errno.h>
+#include <linux/hash.h>
 #include <linux/kernel.h>
+#include <linux/math64.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 
@@ -190,4 +192,35 @@ enum ks_numa_act ks_numa_decide(struct ks_numa_spill *s,
 	s->hops--;
 	s->calm = 0;
 	return KS_NUMA_NARROW;
+}
+
+/*
+ * Sample @i (< @k <= @total) of guest RAM: the range it falls in
+ * (returned) and the page in that range (*@off). Sample @i lies in the
+ * @i-th of @k strata of equal size, at a place within it given by a hash
+ * of @i, so that memory placed in a pattern of the strata's period (say,
+ * interleaved page by page) cannot alias onto one node. Each stratum
+ * counts for 1/@k of RAM, which bounds a node's error by that of @k
+ * independent samples (about 1/sqrt(@k) of RAM at worst) and makes it far
+ * smaller for RAM placed in long runs: only the strata where a run begins
+ * or ends can miscount.
+ */
+int ks_numa_sample_at(const u64 *pages, int nr, u64 total, u32 i, u32 k,
+		      u64 *off)
+{
+	u64 start = mul_u64_u32_div(total, i, k);
+	u64 width = mul_u64_u32_div(total, i + 1, k) - start;
+	u64 pos = start + mul_u64_u32_shr(width, hash_32(i, 32), 32);
+	int r;
+
+	for (r = 0; r < nr - 1 && pos >= pages[r]; r++)
+		pos -= pages[r];
+	*off = pos;
+	return r;
+}
+
+/* What @hits of @k samples stand for, of @total_kb sampled. */
+u64 ks_numa_estimate_kb(u64 total_kb, u32 hits, u32 k)
+{
+	return k ? mul_u64_u32_div(total_kb, hits, k) : 0;
 }

@@ -89,4 +89,12 @@ enum ks_numa_act ks_numa_decide(struct ks_numa_spill *s,
 				const struct ks_numa_pressure *in,
 				unsigned int widen_pct);
 
+/*
+ * Where guest RAM lives, from samples: RAM (ranges of @pages[] pages, @total
+ * in all) is cut into @k strata of equal size, one sample in each.
+ */
+int ks_numa_sample_at(const u64 *pages, int nr, u64 total, u32 i, u32 k,
+		      u64 *off);
+u64 ks_numa_estimate_kb(u64 total_kb, u32 hits, u32 k);
+
 #endif /* KS_NUMAPOL_H */

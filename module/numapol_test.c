@@ -257,6 +257,72 @@ static void spill_topology_shrinks(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s.hops, 0);
 }
 
+/* Every sample in its stratum and in RAM; every page reachable. */
+static void sample_strata(struct kunit *test)
+{
+	static const u64 pages[] = { 160, 1, 0, 863 };
+	u64 total = 1024, off, pos;
+	u32 i, k;
+	int r;
+
+	for (k = 1; k <= total; k = k * 2 + 1) {
+		for (i = 0; i < k; i++) {
+			r = ks_numa_sample_at(pages, ARRAY_SIZE(pages), total,
+					      i, k, &off);
+			KUNIT_ASSERT_LT(test, r, (int)ARRAY_SIZE(pages));
+			KUNIT_ASSERT_LT(test, off, pages[r]);
+			for (pos = off; r > 0; r--)
+				pos += pages[r - 1];
+			KUNIT_EXPECT_GE(test, pos * k, (u64)i * total);
+			KUNIT_EXPECT_LT(test, pos * k, (u64)(i + 1) * total);
+		}
+	}
+	/* One sample per page: each page once. */
+	for (i = 0; i < total; i++) {
+		r = ks_numa_sample_at(pages, ARRAY_SIZE(pages), total, i,
+				      total, &off);
+		for (pos = off; r > 0; r--)
+			pos += pages[r - 1];
+		KUNIT_EXPECT_EQ(test, pos, (u64)i);
+	}
+}
+
+/*
+ * Memory interleaved page by page over two nodes, the pattern a stride of
+ * a power of two would alias on: the samples still split near evenly.
+ */
+static void sample_interleaved(struct kunit *test)
+{
+	u64 pages[1] = { 1 << 20 }, off;
+	u32 i, k = 1024, odd = 0;
+
+	for (i = 0; i < k; i++) {
+		ks_numa_sample_at(pages, 1, pages[0], i, k, &off);
+		odd += off & 1;
+	}
+	KUNIT_EXPECT_GT(test, odd, k * 45 / 100);
+	KUNIT_EXPECT_LT(test, odd, k * 55 / 100);
+}
+
+/* Memory in long runs: the estimate is off by one stratum per run end. */
+static void sample_runs(struct kunit *test)
+{
+	/* 3 GiB of 4 KiB pages: 1 GiB on node 1, then 2 GiB on node 0. */
+	u64 pages[2] = { 1 << 18, 2 << 18 }, total = 3 << 18, off;
+	u32 i, k = 1024, hits[2] = { 0, 0 };
+	u64 total_kb = total * 4, kb1;
+
+	for (i = 0; i < k; i++)
+		hits[ks_numa_sample_at(pages, 2, total, i, k, &off) ? 0 : 1]++;
+	kb1 = ks_numa_estimate_kb(total_kb, hits[1], k);
+	KUNIT_EXPECT_LE(test, abs((s64)kb1 - (s64)(1 << 20)),
+			(s64)(total_kb / k));
+	KUNIT_EXPECT_EQ(test, ks_numa_estimate_kb(total_kb, hits[0], k) + kb1,
+			total_kb);
+	KUNIT_EXPECT_EQ(test, ks_numa_estimate_kb(total_kb, 0, k), 0ULL);
+	KUNIT_EXPECT_EQ(test, ks_numa_estimate_kb(total_kb, 1, 0), 0ULL);
+}
+
 static struct kunit_case numapol_cases[] = {
 	KUNIT_CASE_PARAM(node_table, node_gen_params),
 	KUNIT_CASE(node_past_max),
@@ -268,6 +334,9 @@ static struct kunit_case numapol_cases[] = {
 	KUNIT_CASE(spill_room),
 	KUNIT_CASE(spill_between_marks),
 	KUNIT_CASE(spill_topology_shrinks),
+	KUNIT_CASE(sample_strata),
+	KUNIT_CASE(sample_interleaved),
+	KUNIT_CASE(sample_runs),
 	{}
 };
 

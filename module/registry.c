@@ -17,6 +17,7 @@
 #include <linux/hashtable.h>
 #include <linux/kvm_host.h>
 #include <linux/rcupdate_wait.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
 
@@ -478,6 +479,52 @@ int ks_vm_nr_vcpus(struct ks_vm *vm)
 		n = atomic_read(&vm->kvm->online_vcpus);
 	spin_unlock(&ks_lock);
 	return n;
+}
+
+/*
+ * @vm's guest RAM as its VMM maps it: the largest KS_RAM_MAX_RANGES of
+ * KVM's memslots in address space 0 (SMM's aliases the same memory), and
+ * the VMM's mm with a reference (mmput() it). guest_memfd memory is in no
+ * page table of the VMM's, so it is left out. The ranges are a snapshot:
+ * a slot the VMM moves later only makes a sample miss.
+ */
+int ks_vm_get_ram(struct ks_vm *vm, struct ks_ram *ram)
+{
+	struct kvm_memory_slot *slot;
+	struct kvm_memslots *slots;
+	int bkt, idx, i, small;
+
+	ram->nr = 0;
+	ram->mm = NULL;
+	spin_lock(&ks_lock);
+	if (vm->dead || !mmget_not_zero(vm->kvm->mm)) {
+		spin_unlock(&ks_lock);
+		return -ENODEV;
+	}
+	ram->mm = vm->kvm->mm;
+	idx = srcu_read_lock(&vm->kvm->srcu);
+	slots = kvm_memslots(vm->kvm);
+	kvm_for_each_memslot(slot, bkt, slots) {
+		if (!slot->npages || (slot->flags & KVM_MEMSLOT_INVALID) ||
+		    ks_slot_is_gmem(slot))
+			continue;
+		if (ram->nr < KS_RAM_MAX_RANGES) {
+			i = ram->nr++;
+		} else {
+			/* Full: the new slot replaces the smallest, if bigger. */
+			for (small = 0, i = 1; i < ram->nr; i++)
+				if (ram->range[i].pages < ram->range[small].pages)
+					small = i;
+			if (ram->range[small].pages >= slot->npages)
+				continue;
+			i = small;
+		}
+		ram->range[i].hva = slot->userspace_addr;
+		ram->range[i].pages = slot->npages;
+	}
+	srcu_read_unlock(&vm->kvm->srcu, idx);
+	spin_unlock(&ks_lock);
+	return 0;
 }
 
 /* 0 when no live thread has run it. */

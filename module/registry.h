@@ -18,6 +18,7 @@
 #include <linux/workqueue.h>
 
 struct kvm;
+struct mm_struct;
 struct kvm_vcpu;
 struct pid;
 
@@ -108,7 +109,23 @@ void ks_registry_clear(void);
 int ks_registry_init(const struct ks_registry_owner *owner);
 void ks_registry_exit(void);
 
+/* Up to this many ranges of a VM's guest RAM are sampled: the largest. */
+#define KS_RAM_MAX_RANGES	16
+
+/* A VM's guest RAM in its VMM's address space. */
+struct ks_ram_range {
+	unsigned long hva;		/* where the VMM maps it */
+	u64 pages;			/* of PAGE_SIZE */
+};
+
+struct ks_ram {
+	struct mm_struct *mm;		/* the VMM's, with a reference */
+	int nr;
+	struct ks_ram_range range[KS_RAM_MAX_RANGES];
+};
+
 /* Reads for sysfs: -ENODEV once KVM has destroyed the VM. */
+int ks_vm_get_ram(struct ks_vm *vm, struct ks_ram *ram);
 int ks_vm_nr_vcpus(struct ks_vm *vm);
 int ks_vcpu_tid(struct ks_vcpu *v);
 int ks_vcpu_last_cpu(struct ks_vcpu *v);

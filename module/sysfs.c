@@ -19,6 +19,7 @@
 #include "engine.h"
 #include "features.h"
 #include "guard.h"
+#include "memnodes.h"
 #include "numa.h"
 #include "policy.h"
 #include "registry.h"
@@ -159,6 +160,11 @@ static ssize_t home_node_show(struct kobject *kobj, char *buf)
 	return ks_numa_home_show(to_vm(kobj), buf);
 }
 
+static ssize_t memory_nodes_kb_show(struct kobject *kobj, char *buf)
+{
+	return ks_memnodes_show(to_vm(kobj), buf);
+}
+
 static ssize_t node_show(struct kobject *kobj, char *buf)
 {
 	return ks_numa_vcpu_node_show(to_vcpu(kobj), buf);
@@ -219,6 +225,8 @@ static const struct ks_file ks_files[] = {
 	KS_NUMA_FILE("numa_node", false),
 	KS_NUMA_FILE("numa_mode", true),
 	KS_OWN("home_node", 0444, KS_IN_VM, home_node_show, NULL),
+	/* 0400: a read costs a thousand page-table walks. */
+	KS_OWN("memory_nodes_kb", 0400, KS_IN_VM, memory_nodes_kb_show, NULL),
 	KS_OWN("node", 0444, KS_IN_VCPU, node_show, NULL),
 	KS_COUNTER_FILE("numa_spills", KS_IN_VCPU,
 			offsetof(struct ks_vcpu_pol, numa_spills)),

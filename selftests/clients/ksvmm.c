@@ -125,7 +125,7 @@ struct vm {
 };
 
 static long opt_vms = 1, opt_vcpus = 1, opt_first_id, opt_stride = 1;
-static long opt_time_ms, opt_delay_ms, opt_churn, opt_exits;
+static long opt_time_ms, opt_delay_ms, opt_churn, opt_exits, opt_mem_mib;
 static bool opt_main_pattern, opt_quiet, opt_strict, opt_main_leaves;
 static enum guest opt_guest = GUEST_IO;
 static const char *opt_ready, *opt_worker;
@@ -249,12 +249,18 @@ static void vm_init(struct vm *vm, int idx)
 	}
 }
 
+/* -M MiB, else the few pages the guest code needs. */
+static size_t mem_size(void)
+{
+	return opt_mem_mib ? (size_t)opt_mem_mib << 20 : MEM_SIZE;
+}
+
 static int vm_create(struct vm *vm)
 {
 	struct kvm_userspace_memory_region region = {
 		.slot = 0,
 		.guest_phys_addr = 0,
-		.memory_size = MEM_SIZE,
+		.memory_size = mem_size(),
 	};
 
 	vm->fd = kvm_ioctl(vm->name, kvm_fd, KVM_CREATE_VM, 0);
@@ -263,13 +269,16 @@ static int vm_create(struct vm *vm)
 	/* Real mode needs this on Intel without unrestricted guest; SVM ignores it. */
 	if (kvm_ioctl(vm->name, vm->fd, KVM_SET_TSS_ADDR, TSS_GPA) < 0)
 		return -1;
-	vm->mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
+	vm->mem = mmap(NULL, mem_size(), PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (vm->mem == MAP_FAILED) {
 		vm->mem = NULL;
 		fprintf(stderr, "ksvmm: %s: mmap guest memory: %m\n", vm->name);
 		return -1;
 	}
+	/* -M: all of it resident, on the node of the CPU creating the VM. */
+	if (opt_mem_mib)
+		memset(vm->mem, 0xff, mem_size());
 	memcpy((char *)vm->mem + CODE_GPA, guests[opt_guest].code,
 	       sizeof(guests[opt_guest].code));
 	if (opt_guest == GUEST_IRQ) {
@@ -779,7 +788,7 @@ static void run_vms(int nvms, bool churn)
 				close(vc->fd);
 		}
 		if (vm->mem)
-			munmap(vm->mem, MEM_SIZE);
+			munmap(vm->mem, mem_size());
 		if (vm->fd >= 0)
 			close(vm->fd);
 	}
@@ -790,7 +799,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: ksvmm [-m VMS] [-v VCPUS] [-p self|main] [-g io|hlt|spin|irq]\n"
 		"             [-t MS] [-c N] [-r FILE] [-i FIRST_ID] [-s STRIDE] [-d MS] [-q] [-e]\n"
-		"             [-w FILE] [-n EXITS] [-x]\n"
+		"             [-w FILE] [-n EXITS] [-x] [-M MIB]\n"
 		"  -m VMs (max %d), -v vCPUs per VM (max %d), -i first vCPU id, -s id step\n"
 		"  -p self: runner threads create their vCPU fds (QEMU, default)\n"
 		"     main: main thread creates all vCPU fds, sleeps -d MS, spawns runners\n"
@@ -807,7 +816,9 @@ static void usage(void)
 		"  -n each vCPU stops after EXITS exits; the summary gives the time\n"
 		"     from its first exit to its last (EXITS - 1 round trips)\n"
 		"  -x the main thread leaves once the vCPU threads run (with -n):\n"
-		"     the last vCPU thread to exit destroys the VM; no summary\n", MAX_VMS, MAX_VCPUS, CHURN_EXITS);
+		"     the last vCPU thread to exit destroys the VM; no summary\n"
+		"  -M guest RAM in MiB, all written by the thread creating the VM\n"
+		"     (default: 64 KiB, the pages the guest code touches)\n", MAX_VMS, MAX_VCPUS, CHURN_EXITS);
 	exit(1);
 }
 
@@ -825,6 +836,7 @@ static const struct {
 	{ 'd', &opt_delay_ms, 0, INT_MAX },
 	{ 'c', &opt_churn, 1, INT_MAX },
 	{ 'n', &opt_exits, 2, INT_MAX },
+	{ 'M', &opt_mem_mib, 1, 4096 },
 };
 
 static void num_arg(int opt)
@@ -854,7 +866,7 @@ static void parse_args(int argc, char **argv)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "m:v:p:g:t:c:r:i:s:d:qew:n:x")) != -1) {
+	while ((opt = getopt(argc, argv, "m:v:p:g:t:c:r:i:s:d:qew:n:xM:")) != -1) {
 		switch (opt) {
 		case 'p':
 			if (strcmp(optarg, "main") && strcmp(optarg, "self"))
