@@ -26,7 +26,7 @@ tier_cmd() {
 	dkms) echo bash "$HERE/dkms.sh" ;;
 	deb61 | deb612 | debug) echo bash "$HERE/run-vm.sh" --kernel "$1" ;;
 	icount61 | icount612) echo bash "$HERE/run-vm.sh" --kernel "deb${1#icount}" --icount ;;
-	numa612) echo bash "$HERE/run-vm.sh" --kernel deb612 --numa ;;
+	numa61 | numa612) echo bash "$HERE/run-vm.sh" --kernel "deb${1#numa}" --numa ;;
 	*) return 1 ;;
 	esac
 }
@@ -34,10 +34,10 @@ tier_cmd() {
 # The streams, one per line. The debug tier is the long pole (its kernel
 # takes ~21 min to build cold, its guest ~20 min to run), so it has a
 # stream to itself and everything else shares the other. The icount tiers
-# (the KVM_RUN cost benchmark, one short boot each) and the NUMA tier
-# (the two-node host, on 6.12 only) fill that stream's slack.
+# (the KVM_RUN cost benchmark, one short boot each) and the NUMA tiers
+# (the two-node host) fill that stream's slack.
 STREAMS=(
-	"lint dkms deb61 deb612 icount61 icount612 numa612"
+	"lint dkms deb61 deb612 icount61 icount612 numa61 numa612"
 	"debug"
 )
 
