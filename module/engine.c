@@ -253,6 +253,20 @@ static bool ks_thread_give_back(struct ks_thread *t, struct task_struct *task,
 	return true;
 }
 
+/* Gives @task @want for aspect @a, and records what it got. */
+static void ks_thread_set(struct ks_thread *t, struct task_struct *task, int a,
+			  const void *want)
+{
+	const struct ks_aspect *asp = ks_aspects[a];
+	int err;
+
+	err = asp->set(task, want);
+	if (err)
+		pr_warn_ratelimited("cannot set %s of thread %d: %d\n",
+				    asp->name, task_pid_nr(task), err);
+	asp->get(task, ks_set(t, a));
+}
+
 /*
  * Gives @task @want for aspect @a, recording what it had before kvmsched
  * first changed it; @want NULL (no policy): its own back, and the aspect
@@ -266,7 +280,6 @@ static bool ks_thread_apply_drift(struct task_struct *task, int a,
 	const struct ks_aspect *asp = ks_aspects[a];
 	struct pid *pid = task_pid(task);
 	struct ks_thread *t;
-	int err;
 
 	lockdep_assert_held(&ks_policy_mutex);
 	t = ks_thread_find(pid);
@@ -280,8 +293,19 @@ static bool ks_thread_apply_drift(struct task_struct *task, int a,
 		return false;
 	}
 	asp->get(task, ks_have[a]);
-	if (asp->satisfies(ks_have[a], want))
+	if (asp->satisfies(ks_have[a], want)) {
+		/*
+		 * Within the policy, the thread keeps what it has, unless
+		 * that is what kvmsched gave it and the policy has moved on
+		 * (the VM's cpus grown, a NUMA span widened): kvmsched's own
+		 * value follows the policy. No repair: nothing drifted.
+		 */
+		if (t && test_bit(a, &t->touched) &&
+		    asp->same(ks_have[a], ks_set(t, a)) &&
+		    !asp->same(want, ks_set(t, a)))
+			ks_thread_set(t, task, a, want);
 		return false;
+	}
 	if (!t) {
 		/* On failure the allocator says so; the next pass retries. */
 		t = kzalloc(ks_thread_size, GFP_KERNEL);
@@ -294,11 +318,7 @@ static bool ks_thread_apply_drift(struct task_struct *task, int a,
 		memcpy(ks_orig(t, a), ks_have[a], ks_state_size[a]);
 	else if (drift)
 		*drift = !asp->same(ks_have[a], ks_set(t, a));
-	err = asp->set(task, want);
-	if (err)
-		pr_warn_ratelimited("cannot set %s of thread %d: %d\n",
-				    asp->name, pid_nr(pid), err);
-	asp->get(task, ks_set(t, a));
+	ks_thread_set(t, task, a, want);
 	return true;
 }
 
