@@ -212,7 +212,7 @@ boot() {
 	append+=" unknown_nmi_panic panic_print=0x40"
 	((DEMO == 0)) || append+=" kvmsched.demo"
 	((ICOUNT == 0)) || append+=" kvmsched.icount kvmsched.tests=92"
-	((NUMA == 0)) || append+=" kvmsched.tests=86"
+	((NUMA == 0)) || append+=" kvmsched.tests=86,93"
 	[[ -z ${KS_TESTS:-} ]] || append+=" kvmsched.tests=$KS_TESTS"
 	append+=" ${KS_CMDLINE_EXTRA:-}"
 	if ((DEMO)); then

@@ -6,7 +6,7 @@
 # /sys/devices/system/node): a home node written before the first entry,
 # within the VM's cpus, given by a rule, chosen by auto; the emulator
 # threads on it; bad input; where the VM's memory is; strict and preferred
-# under overload.
+# under overload; a whole node going offline and back; QEMU.
 # timeout: 600
 # only-when-named
 . "$KSDIR/tests/lib.sh"
@@ -60,7 +60,13 @@ echo 4-5 >$D/cpus
 check_eq "numa_node: a node without a CPU of cpus refused" \
 	"$(kswrite $D/numa_node 0)" EINVAL
 check_eq "numa_node: unchanged" "$(cat $D/numa_node)" 1
+# Widened back: the threads kvmsched narrowed follow, no repair counted.
 echo >$D/cpus
+check_eq "cpus: emptied, the whole node again" \
+	"$(cat $D/vcpus/0/effective_cpus)" 4-7
+check_eq "cpus: emptied, the emulator thread's too" "$(cpus_allowed $P)" 4-7
+check_eq "cpus: widening is no repair" \
+	"$(cat $D/vcpus/0/affinity_repairs)$(cat $D/emulator_repairs)" 00
 # A vCPU's own cpus beat the home node (explicit 1:1 pinning).
 echo 1 >$D/vcpus/0/cpus
 trace_entries_start
@@ -158,7 +164,7 @@ try_bad $D/numa_mode strict /tmp/mode.bad $D/vcpus/0/effective_cpus
 try_bad $KS/rules/r/numa_mode strict /tmp/mode.bad
 echo preferred >$D/numa_mode
 check "a mode's rejection is logged" \
-	sh -c "dmesg | grep -q 'numa_mode: rejected \"bind\": not \"strict\"'"
+	sh -c "dmesg | grep -q 'numa_mode: rejected \"Strict\": not \"strict\"'"
 check "a rejection is logged" \
 	sh -c "dmesg | grep -q 'numa_node: rejected \"abc\": not a node id'"
 kswrite $KS/rules/remove r >/dev/null
@@ -190,15 +196,21 @@ check_eq "rule: home_node" "$(cat $(vm_dirs $P)/home_node)" 1
 check "rule: ksvmm exits 0" stop_vmm $P
 kswrite $KS/rules/remove n1 >/dev/null
 
-# auto: four VMs of two vCPUs, born one after the other through a rule:
-# each goes to the node with the most free CPUs, ties to the lower id.
+# auto: four VMs of two vCPUs, born one after the other through a rule,
+# each VMM writing 1 MiB of guest RAM first, on node 1, 1, 0, 0: each goes
+# to the node with the most free CPUs and, between nodes as free, to the
+# one holding its RAM (VMs 1 and 3); for VMs 2 and 4 their RAM does not
+# outweigh two free CPUs more on the other node.
 kswrite $KS/rules/add auto >/dev/null
 kswrite $KS/rules/auto/match "comm ksvmm" >/dev/null
 echo auto >$KS/rules/auto/numa_node
 PIDS="" HOMES="" TIDS0="" TIDS1=""
 trace_entries_start
 for i in 1 2 3 4; do
-	start_vmm /tmp/auto$i.ready -v 2 -g spin || nok "auto: VM $i started"
+	case $i in 1 | 2) mem=4-7 ;; *) mem=0-3 ;; esac
+	taskset -pc $mem $$ >/dev/null
+	start_vmm /tmp/auto$i.ready -v 2 -g spin -M 1 || nok "auto: VM $i started"
+	taskset -pc "$ALL" $$ >/dev/null
 	PIDS="$PIDS $VMM_PID"
 	h=$(cat $(vm_dirs $VMM_PID)/home_node)
 	HOMES="$HOMES$h"
@@ -210,7 +222,7 @@ for i in 1 2 3 4; do
 done
 sleep 1
 trace_entries_stop >/tmp/numa.trace
-check_eq "auto: homes of VMs 1-4" "$HOMES" 0101
+check_eq "auto: homes of VMs 1-4" "$HOMES" 1001
 check_entries "auto: node 0's VMs on node 0" /tmp/numa.trace "$TIDS0" "$N0"
 check_entries "auto: node 1's VMs on node 1" /tmp/numa.trace "$TIDS1" "$N1"
 for p in $PIDS; do
@@ -325,4 +337,61 @@ check_entries "preferred: narrowed, on node 0 again" /tmp/numa.trace \
 	"$(ready_tids /tmp/ov1.ready)" "$N0"
 check "overload: VM 1 exits 0" stop_vmm $P
 kswrite $KS/rules/remove ov >/dev/null
+
+# A whole node offline: its VMs run on the nearest node that has CPUs
+# (node 2 has none), and go home when it comes back.
+start_vmm /tmp/hp.ready -v 2 -g spin || nok "hotplug: ksvmm started"
+P=$VMM_PID
+D=$(vm_dirs $P)
+echo 1 >$D/numa_node
+T=$(ready_tids /tmp/hp.ready)
+for c in 4 5 6 7; do
+	echo 0 >/sys/devices/system/cpu/cpu$c/online
+done
+trace_entries_start
+sleep 1
+trace_entries_stop >/tmp/numa.trace
+check_entries "hotplug: node 1 offline, on node 0" /tmp/numa.trace "$T" "$N0"
+check_eq "hotplug: home_node kept" "$(cat $D/home_node)" 1
+check_eq "hotplug: placement" "$(cat $D/vcpus/0/placement)" node
+check_eq "hotplug: emulator thread on node 0" "$(cpus_allowed $P)" 0-3
+for c in 4 5 6 7; do
+	echo 1 >/sys/devices/system/cpu/cpu$c/online
+done
+check "hotplug: node 1 back, the vCPUs follow" \
+	wait_for 10 vcpus_cpus_are $P 4-7
+trace_entries_start
+sleep 1
+trace_entries_stop >/tmp/numa.trace
+check_entries "hotplug: home again" /tmp/numa.trace "$T" "$N1"
+check_eq "hotplug: emulator thread home again" "$(cpus_allowed $P)" 4-7
+check "hotplug: ksvmm exits 0" stop_vmm $P
+
+# QEMU through a rule: its vCPUs on node 1 from their first entry, and its
+# other threads too.
+kswrite $KS/rules/add qemu >/dev/null
+kswrite $KS/rules/qemu/match "comm qemu-system-x86" >/dev/null
+echo 1 >$KS/rules/qemu/numa_node
+trace_entries_start
+start_qemu 2
+check "QEMU: vCPU threads bound" wait_for 60 qemu_tids_match "$QEMU_PID"
+sleep 2
+trace_entries_stop >/tmp/numa.trace
+vt=""
+for t in /proc/"$QEMU_PID"/task/*; do
+	case "$(cat "$t/comm")" in "CPU "*/KVM) vt="$vt ${t##*/}" ;; esac
+done
+check_entries "QEMU: node 1 from the first entry" /tmp/numa.trace "$vt" "$N1"
+qemu_emu_home() {
+	local t
+	for t in /proc/"$QEMU_PID"/task/*; do
+		case "$(cat "$t/comm")" in "CPU "*/KVM) continue ;; esac
+		[ "$(cpus_allowed "${t##*/}")" = 4-7 ] || return 1
+	done
+}
+check "QEMU: emulator threads on node 1" wait_for 5 qemu_emu_home
+check_eq "QEMU: home_node" "$(cat $(vm_dirs $QEMU_PID)/home_node)" 1
+kill "$QEMU_PID"
+wait "$QEMU_PID"
+kswrite $KS/rules/remove qemu >/dev/null
 ks_unload
