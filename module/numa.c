@@ -32,6 +32,7 @@
 #include <linux/topology.h>
 
 #include "affinity.h"
+#include "blank.h"
 #include "engine.h"
 #include "memnodes.h"
 #include "numa.h"
@@ -354,10 +355,14 @@ static u64 ks_numa_idle_ns(u64 nodes, struct cpumask *scratch)
 	return idle;
 }
 
-/* One look at @v, of a preferred VM seen as @view; true if it moved. */
+/*
+ * One look at @v, of a preferred VM seen as @view, whose span is widest
+ * at @max_hops; true if it moved.
+ */
 static bool ks_numa_vcpu_look(struct ks_vcpu *v,
 			      const struct ks_numa_view *view,
-			      u64 *room, struct cpumask *scratch)
+			      unsigned int max_hops, u64 *room,
+			      struct cpumask *scratch)
 {
 	struct ks_vcpu_pol *p = ks_vcp(v);
 	struct ks_numa_pressure in = { };
@@ -389,8 +394,7 @@ static bool ks_numa_vcpu_look(struct ks_vcpu *v,
 	p->numa_pid = pid;
 
 	hops = p->numa_spill.hops;
-	in.max_hops = ks_numa_max_hops(view->home, view->dist, view->nr,
-				       view->cpu_nodes);
+	in.max_hops = max_hops;
 	in.wider_idle = ks_numa_some_idle(ks_numa_view_span(view, hops + 1) &
 					  ~ks_numa_view_span(view, hops),
 					  scratch);
@@ -420,14 +424,18 @@ bool ks_numa_vm_look(struct ks_vm *vm)
 	struct ks_numa_view view;
 	struct cpumask *scratch;
 	struct ks_vcpu **vcpus;
+	unsigned int max_hops = 0;
 	bool moved = false, home;
 	u64 room = U64_MAX;
 	int i, n;
 
 	lockdep_assert_held(&ks_policy_mutex);
 	home = ks_numa_view(vm, &view) && !ks_numa_strict(vm);
-	if (home)
+	if (home) {
 		ks_numa_sample_idle();
+		max_hops = ks_numa_max_hops(view.home, view.dist, view.nr,
+					    view.cpu_nodes);
+	}
 	scratch = kmalloc(cpumask_size(), GFP_KERNEL);
 	n = scratch ? ks_vm_get_vcpus(vm, &vcpus) : -ENOMEM;
 	if (n < 0) {
@@ -438,8 +446,8 @@ bool ks_numa_vm_look(struct ks_vm *vm)
 		struct ks_vcpu_pol *p = ks_vcp(vcpus[i]);
 
 		if (home) {
-			moved |= ks_numa_vcpu_look(vcpus[i], &view, &room,
-						   scratch);
+			moved |= ks_numa_vcpu_look(vcpus[i], &view, max_hops,
+						   &room, scratch);
 		} else if (p->numa_spill.hops) {
 			p->numa_spill = (struct ks_numa_spill){ };
 			moved = true;
@@ -474,7 +482,7 @@ int ks_numa_parse_mode_line(const char *buf, const char *what,
 			    struct ks_numa_cfg *cfg)
 {
 	enum ks_numa_mode mode = KS_NUMA_PREFERRED;
-	bool empty = !buf[strspn(buf, " \t\n")];
+	bool empty = ks_blank(buf);
 
 	if (!empty && ks_numa_parse_mode(buf, &mode)) {
 		pr_info_ratelimited("%s: rejected \"%.*s\": not \"strict\" or \"preferred\"\n",

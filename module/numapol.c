@@ -16,6 +16,7 @@
 #include <linux/string.h>
 #include <linux/sysfs.h>
 
+#include "blank.h"
 #include "numapol.h"
 
 static u64 ks_nodes_below(int nr_nodes)
@@ -35,7 +36,7 @@ int ks_numa_parse_node(const char *buf, int nr_nodes, u64 cpu_nodes,
 {
 	int err, val;
 
-	if (!buf[strspn(buf, " \t\n")]) {
+	if (ks_blank(buf)) {
 		*node = KS_NUMA_NONE;
 		return 0;
 	}

@@ -10,6 +10,7 @@
 #include <linux/time64.h>
 #include <uapi/linux/sched.h>
 
+#include "blank.h"
 #include "schedpol.h"
 
 static const char *const ks_policy_names[] = {
@@ -54,18 +55,13 @@ int ks_policy_to_kernel(u8 policy)
 	       ks_kernel_policies[policy] : SCHED_NORMAL;
 }
 
-static bool ks_empty(const char *buf)
-{
-	return !buf[strspn(buf, " \t\n")];
-}
-
 /* An integer in [min, max], or an empty line for "unset" (*set false). */
 static int ks_int_parse(const char *buf, int min, int max, bool *set,
 			int *val)
 {
 	int err;
 
-	*set = !ks_empty(buf);
+	*set = !ks_blank(buf);
 	if (!*set)
 		return 0;
 	err = kstrtoint(buf, 10, val);
@@ -87,7 +83,7 @@ int ks_sched_field_parse(const char *buf, enum ks_sched_field f,
 
 	switch (f) {
 	case KS_SF_POLICY:
-		if (ks_empty(buf)) {
+		if (ks_blank(buf)) {
 			cfg->policy = KS_POL_NONE;
 			return 0;
 		}
