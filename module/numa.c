@@ -371,6 +371,7 @@ static bool ks_numa_vcpu_look(struct ks_vcpu *v,
 	u64 now, delay = 0, exec;
 	struct pid *pid;
 	enum ks_numa_act act;
+	int cpu;
 
 	task = ks_vcpu_get_task(v);
 	if (!task)
@@ -380,6 +381,7 @@ static bool ks_numa_vcpu_look(struct ks_vcpu *v,
 #endif
 	exec = READ_ONCE(task->se.sum_exec_runtime);
 	pid = task_pid(task);
+	cpu = task_cpu(task);
 	put_task_struct(task);
 	now = ktime_get_ns();
 	/* A window of the same thread only: counters are per thread. */
@@ -399,17 +401,22 @@ static bool ks_numa_vcpu_look(struct ks_vcpu *v,
 					  ~ks_numa_view_span(view, hops),
 					  scratch);
 	if (hops) {
+		u64 narrower = ks_numa_view_span(view, hops - 1);
+
 		if (*room == U64_MAX)
-			*room = ks_numa_idle_ns(ks_numa_view_span(view,
-								  hops - 1),
-						scratch);
+			*room = ks_numa_idle_ns(narrower, scratch);
 		in.narrower_idle_ns = *room;
+		ks_numa_nodes_cpus(narrower, scratch);
+		in.on_narrower = cpumask_test_cpu(cpu, scratch);
 	}
 	act = ks_numa_decide(&p->numa_spill, &in, READ_ONCE(numa_spill_pct));
 	if (act == KS_NUMA_WIDEN)
 		atomic_long_inc(&p->numa_spills);
-	/* Its CPU time is no longer room for the next vCPU to narrow into. */
-	if (act == KS_NUMA_NARROW)
+	/*
+	 * Its CPU time is no longer room for the next vCPU to narrow into,
+	 * unless it was spent there already.
+	 */
+	if (act == KS_NUMA_NARROW && !in.on_narrower)
 		*room -= min(*room, in.used_ns);
 	return act != KS_NUMA_KEEP;
 }

@@ -160,8 +160,9 @@ unsigned int ks_numa_max_hops(int home, const u8 *dist, int nr_nodes,
  * narrow one step after KS_NUMA_CALM_WINDOWS looks in a row under a
  * quarter of that, once the span one step in has the idle time to take
  * what it uses (a widened vCPU waits little because it is widened: its
- * waiting alone cannot say it would fit back). A span wider than the
- * topology now allows (nodes went away) narrows at once.
+ * waiting alone cannot say it would fit back), or once it runs there
+ * anyway (narrowing then moves nothing). A span wider than the topology
+ * now allows (nodes went away) narrows at once.
  */
 enum ks_numa_act ks_numa_decide(struct ks_numa_spill *s,
 				const struct ks_numa_pressure *in,
@@ -188,7 +189,7 @@ enum ks_numa_act ks_numa_decide(struct ks_numa_spill *s,
 	if (s->calm < KS_NUMA_CALM_WINDOWS)
 		s->calm++;
 	if (s->calm < KS_NUMA_CALM_WINDOWS ||
-	    in->narrower_idle_ns < in->used_ns)
+	    (!in->on_narrower && in->narrower_idle_ns < in->used_ns))
 		return KS_NUMA_KEEP;
 	s->hops--;
 	s->calm = 0;

@@ -65,6 +65,7 @@ struct ks_numa_pressure {
 	u64 delay_ns;		/* its run delay over the window */
 	u64 used_ns;		/* its CPU time over the window */
 	u64 narrower_idle_ns;	/* idle time left on the span one step in */
+	bool on_narrower;	/* it runs on that span already */
 	bool wider_idle;	/* the next step's nodes have an idle CPU */
 	unsigned int max_hops;
 };
@@ -72,7 +73,8 @@ struct ks_numa_pressure {
 /*
  * Widen at @widen_pct of the window spent waiting for a CPU; narrow after
  * KS_NUMA_CALM_WINDOWS windows in a row under a quarter of it, if the
- * span one step in had idle time for all the CPU time the vCPU used.
+ * span one step in had idle time for all the CPU time the vCPU used, or
+ * the vCPU runs there already (narrowing then moves nothing).
  */
 #define KS_NUMA_CALM_WINDOWS	3
 #define KS_NUMA_SPILL_PCT_MIN	1

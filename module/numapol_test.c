@@ -223,6 +223,24 @@ static void spill_room(struct kunit *test)
 	spill_run(test, steps, ARRAY_SIZE(steps), 1);
 }
 
+/*
+ * Calm and already on the span one step in, which has no idle time left
+ * (it fills it): narrowing moves nothing, so it narrows.
+ */
+static void spill_on_narrower(struct kunit *test)
+{
+	struct ks_numa_pressure in = { .window_ns = NSEC_PER_SEC,
+				       .used_ns = NSEC_PER_SEC, .max_hops = 1 };
+	struct ks_numa_spill s = { .hops = 1 };
+	int i;
+
+	for (i = 0; i < KS_NUMA_CALM_WINDOWS; i++)
+		KUNIT_EXPECT_EQ(test, ks_numa_decide(&s, &in, 20), KS_NUMA_KEEP);
+	in.on_narrower = true;
+	KUNIT_EXPECT_EQ(test, ks_numa_decide(&s, &in, 20), KS_NUMA_NARROW);
+	KUNIT_EXPECT_EQ(test, s.hops, 0);
+}
+
 /* Between the marks nothing moves, whichever way it came. */
 static void spill_between_marks(struct kunit *test)
 {
@@ -332,6 +350,7 @@ static struct kunit_case numapol_cases[] = {
 	KUNIT_CASE(span_fallback),
 	KUNIT_CASE(spill_hysteresis),
 	KUNIT_CASE(spill_room),
+	KUNIT_CASE(spill_on_narrower),
 	KUNIT_CASE(spill_between_marks),
 	KUNIT_CASE(spill_topology_shrinks),
 	KUNIT_CASE(sample_strata),
