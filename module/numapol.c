@@ -159,7 +159,8 @@ unsigned int ks_numa_max_hops(int home, const u8 *dist, int nr_nodes,
  * @widen_pct % of the window or more and the next step has an idle CPU;
  * narrow one step after KS_NUMA_CALM_WINDOWS looks in a row under a
  * quarter of that, once the span one step in has the idle time to take
- * what it uses (a widened vCPU waits little because it is widened: its
+ * what it uses, short by half the mark at most (a widened vCPU waits
+ * little because it is widened: its
  * waiting alone cannot say it would fit back), or once it runs there
  * anyway (narrowing then moves nothing). A span wider than the topology
  * now allows (nodes went away) narrows at once.
@@ -188,8 +189,15 @@ enum ks_numa_act ks_numa_decide(struct ks_numa_spill *s,
 	}
 	if (s->calm < KS_NUMA_CALM_WINDOWS)
 		s->calm++;
+	/*
+	 * Room: idle time one step in for what it uses, short by at most
+	 * half the widening mark (no CPU is ever all idle: the waiting that
+	 * shortfall adds stays well under the mark, so it cannot flap).
+	 */
 	if (s->calm < KS_NUMA_CALM_WINDOWS ||
-	    (!in->on_narrower && in->narrower_idle_ns < in->used_ns))
+	    (!in->on_narrower &&
+	     in->narrower_idle_ns * 200 + in->window_ns * widen_pct <
+	     in->used_ns * 200))
 		return KS_NUMA_KEEP;
 	s->hops--;
 	s->calm = 0;

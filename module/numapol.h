@@ -73,8 +73,9 @@ struct ks_numa_pressure {
 /*
  * Widen at @widen_pct of the window spent waiting for a CPU; narrow after
  * KS_NUMA_CALM_WINDOWS windows in a row under a quarter of it, if the
- * span one step in had idle time for all the CPU time the vCPU used, or
- * the vCPU runs there already (narrowing then moves nothing).
+ * span one step in had idle time for the CPU time the vCPU used (short by
+ * at most half of @widen_pct of the window), or the vCPU runs there
+ * already (narrowing then moves nothing).
  */
 #define KS_NUMA_CALM_WINDOWS	3
 #define KS_NUMA_SPILL_PCT_MIN	1

@@ -207,17 +207,18 @@ static void spill_hysteresis(struct kunit *test)
 
 /*
  * Calm because it is widened: no narrowing until the span one step in has
- * room for what it uses, then at once.
+ * room for what it uses (990 ms), short by half the 200 ms mark at most,
+ * then at once.
  */
 static void spill_room(struct kunit *test)
 {
 	static const struct spill_step steps[] = {
 		{ 300, true, KS_NUMA_WIDEN, 1 },
-		{ 10, true, KS_NUMA_KEEP, 1, 900 },
-		{ 10, true, KS_NUMA_KEEP, 1, 900 },
-		{ 10, true, KS_NUMA_KEEP, 1, 900 },	/* calm, no room */
-		{ 10, true, KS_NUMA_KEEP, 1, 989 },
-		{ 10, true, KS_NUMA_NARROW, 0, 990 },	/* room */
+		{ 10, true, KS_NUMA_KEEP, 1, 800 },
+		{ 10, true, KS_NUMA_KEEP, 1, 800 },
+		{ 10, true, KS_NUMA_KEEP, 1, 800 },	/* calm, no room */
+		{ 10, true, KS_NUMA_KEEP, 1, 889 },
+		{ 10, true, KS_NUMA_NARROW, 0, 890 },	/* room */
 	};
 
 	spill_run(test, steps, ARRAY_SIZE(steps), 1);

@@ -13,7 +13,8 @@
 #       second over all VMs and the share of entries on node 0, strict
 #       against preferred.
 #   (c) cost: the CPU time of one read of memory_nodes_kb of a 256 MiB VM
-#       against one of /proc/<pid>/numa_maps (exact, page by page); the
+#       against one of /proc/<pid>/numa_maps (exact, page by page), with
+#       the RAM in huge pages and in 4 KiB pages; the
 #       time of one periodic look at one VM's placement (ks_numa_vm_look,
 #       function_graph), once per VM per second at reconcile_ms 1000.
 # Asserted: (a) with auto, at least 99.9 % of entries on the home node and
@@ -124,7 +125,7 @@ cleanup
 kswrite $KS/rules/remove auto >/dev/null
 
 # (b) twelve vCPUs homed on node 0's four CPUs, for each mode.
-say "(b) overload, 3 VMs x 4 vCPUs homed on node 0 | iterations/s | node 0 share | spills"
+say "(b) overload, 3 VMs x 4 vCPUs homed on node 0 | iterations/s | node 0 share | spills | vCPUs beyond node 0 at the end"
 kswrite $KS/rules/add ov >/dev/null
 kswrite $KS/rules/ov/match "comm ksvmm" >/dev/null
 echo 0 >$KS/rules/ov/numa_node
@@ -137,9 +138,13 @@ for mode in strict preferred; do
 	trace_entries_start
 	sleep 3
 	trace_entries_stop >/tmp/ov.trace
+	wide=0
 	for p in $PIDS; do
-		for f in $(vm_dirs $p)/vcpus/*/numa_spills; do
-			n=$(cat $f 2>/dev/null) && spills=$((spills + ${n:-0}))
+		for f in $(vm_dirs $p)/vcpus/*; do
+			n=$(cat $f/numa_spills 2>/dev/null) &&
+				spills=$((spills + ${n:-0}))
+			[ "$(cat $f/effective_cpus 2>/dev/null)" = 0-3 ] ||
+				wide=$((wide + 1))
 		done
 	done
 	for p in $PIDS; do
@@ -150,16 +155,13 @@ for mode in strict preferred; do
 	# ksvmm ran each VM 15 s; "total_exits N" ends each summary.
 	rate=$(cat /tmp/ov1.ready.out /tmp/ov2.ready.out /tmp/ov3.ready.out |
 	       awk '/^total_exits/ { n += $2 } END { printf "%.0f", n / 15 }')
-	say "(b) $mode | $rate | $share% | $spills"
+	say "(b) $mode | $rate | $share% | $spills | $wide of 12"
 done
 kswrite $KS/rules/remove ov >/dev/null
 
-# (c) what a look costs.
-start_vmm /tmp/mem.ready -v 1 -g spin -M 256 || nok "$B: (c) VM started"
-P=$VMM_PID
-PIDS=$P
-D=$(vm_dirs $P)
-echo 1 >$D/numa_node
+# (c) what a look costs, for guest RAM in huge pages (as THP gives it) and
+# in 4 KiB pages (THP off): numa_maps visits each mapping once, so its cost
+# grows with the number of page-table entries; a sample's does not.
 # cpu_ms_per_read FILE N: CPU time of one read of FILE, over N reads, in
 # ms: the children's user and system time of a shell doing them (fields
 # 16 and 17 of its stat, in USER_HZ ticks of 10 ms).
@@ -167,12 +169,22 @@ cpu_ms_per_read() {
 	sh -c 'i=0; while [ $i -lt '"$2"' ]; do cat '"$1"' >/dev/null; i=$((i + 1)); done
 	       cat /proc/$$/stat' | awk -v n="$2" '{ printf "%.2f", ($16 + $17) * 10 / n }'
 }
-thp=$(awk '/^AnonHugePages:/ { print $2 }' /proc/$P/smaps_rollup 2>/dev/null)
-say "(c) one read, VM of 256 MiB (${thp:-?} KiB in huge pages) | memory_nodes_kb | numa_maps | ratio"
-m=$(cpu_ms_per_read $D/memory_nodes_kb 50)
-n=$(cpu_ms_per_read /proc/$P/numa_maps 50)
-say "(c) CPU ms per read | $m | $n | $(awk -v m="$m" -v n="$n" 'BEGIN { printf "%.2f", n > 0 ? m / n : 0 }')"
-cleanup
+THP=/sys/kernel/mm/transparent_hugepage/enabled
+THP_WAS=$(sed 's/.*\[\(.*\)\].*/\1/' $THP 2>/dev/null)
+say "(c) one read of a 256 MiB VM's placement, CPU ms | huge pages, KiB | memory_nodes_kb | numa_maps | ratio"
+for thp in always never; do
+	[ -z "$THP_WAS" ] || echo $thp >$THP
+	start_vmm /tmp/mem.ready -v 1 -g spin -M 256 || nok "$B: (c) VM started"
+	P=$VMM_PID
+	PIDS=$P
+	echo 1 >$(vm_dirs $P)/numa_node
+	huge=$(awk '/^AnonHugePages:/ { print $2 }' /proc/$P/smaps_rollup 2>/dev/null)
+	m=$(cpu_ms_per_read $(vm_dirs $P)/memory_nodes_kb 50)
+	n=$(cpu_ms_per_read /proc/$P/numa_maps 50)
+	say "(c) THP $thp | ${huge:-?} | $m | $n | $(awk -v m="$m" -v n="$n" 'BEGIN { printf "%.2f", (n > 0 ? m / n : 0) }')"
+	cleanup
+done
+[ -z "$THP_WAS" ] || echo "$THP_WAS" >$THP
 
 # The periodic look at one VM, timed by the function graph tracer.
 T=$TRACEFS
