@@ -8,10 +8,10 @@
 #       on each node. Without kvmsched a VM's home is the node most of its
 #       entries were on (the reading most favourable to it); with auto,
 #       home_node.
-#   (b) overload: 3 VMs of 4 vCPUs homed on node 0, io guests (one exit
-#       per loop iteration, so exits count guest progress): iterations per
-#       second over all VMs and the share of entries on node 0, strict
-#       against preferred.
+#   (b) overload: 3 VMs of 4 spinning vCPUs homed on node 0: guest
+#       progress (the CPU time the vCPU threads got, CPU-seconds per
+#       second over all twelve) and the share of entries on node 0,
+#       strict against preferred.
 #   (c) cost: the CPU time of one read of memory_nodes_kb of a 256 MiB VM
 #       against one of /proc/<pid>/numa_maps (exact, page by page), with
 #       the RAM in huge pages and in 4 KiB pages; the
@@ -124,37 +124,41 @@ check_eq "$B: (a) auto: VMs on node 0/1" "$2" 2/2
 cleanup
 kswrite $KS/rules/remove auto >/dev/null
 
-# (b) twelve vCPUs homed on node 0's four CPUs, for each mode.
-say "(b) overload, 3 VMs x 4 vCPUs homed on node 0 | iterations/s | node 0 share | spills | vCPUs beyond node 0 at the end"
+# (b) twelve vCPUs homed on node 0's four CPUs, for each mode. A spinning
+# guest's progress is the CPU time its vCPU thread gets
+# (/proc/<tid>/schedstat): CPU-seconds per second over all twelve.
+cpu_ns_sum() {
+	local t n=0
+	for t in $1; do
+		n=$((n + $(awk '{ print $1 }' /proc/$t/schedstat)))
+	done
+	echo $n
+}
+say "(b) overload, 3 VMs x 4 vCPUs homed on node 0 | guest CPU-s/s | node 0 share | spills | vCPUs beyond node 0 at the end"
 kswrite $KS/rules/add ov >/dev/null
 kswrite $KS/rules/ov/match "comm ksvmm" >/dev/null
 echo 0 >$KS/rules/ov/numa_node
 for mode in strict preferred; do
 	echo $mode >$KS/rules/ov/numa_mode
-	vms ov 3 4 -g io -t 15000
+	vms ov 3 4 -g spin
 	tids_of ov 3 >/tmp/ov.tids
-	spills=0
+	T=$(awk '{ print $2 }' /tmp/ov.tids)
 	sleep 2
+	c0=$(cpu_ns_sum "$T")
 	trace_entries_start
 	sleep 3
 	trace_entries_stop >/tmp/ov.trace
-	wide=0
+	c1=$(cpu_ns_sum "$T")
+	spills=0 wide=0
 	for p in $PIDS; do
 		for f in $(vm_dirs $p)/vcpus/*; do
-			n=$(cat $f/numa_spills 2>/dev/null) &&
-				spills=$((spills + ${n:-0}))
-			[ "$(cat $f/effective_cpus 2>/dev/null)" = 0-3 ] ||
-				wide=$((wide + 1))
+			spills=$((spills + $(cat $f/numa_spills)))
+			[ "$(cat $f/effective_cpus)" = 0-3 ] || wide=$((wide + 1))
 		done
 	done
-	for p in $PIDS; do
-		wait $p
-	done
-	PIDS=""
+	cleanup
 	share=$(shares /tmp/ov.tids /tmp/ov.trace "0 0 0" | awk -F'|' '{ print $2 }')
-	# ksvmm ran each VM 15 s; "total_exits N" ends each summary.
-	rate=$(cat /tmp/ov1.ready.out /tmp/ov2.ready.out /tmp/ov3.ready.out |
-	       awk '/^total_exits/ { n += $2 } END { printf "%.0f", n / 15 }')
+	rate=$(awk -v c=$((c1 - c0)) 'BEGIN { printf "%.2f", c / 3e9 }')
 	say "(b) $mode | $rate | $share% | $spills | $wide of 12"
 done
 kswrite $KS/rules/remove ov >/dev/null

@@ -204,6 +204,8 @@ kswrite $KS/rules/remove n1 >/dev/null
 kswrite $KS/rules/add auto >/dev/null
 kswrite $KS/rules/auto/match "comm ksvmm" >/dev/null
 echo auto >$KS/rules/auto/numa_node
+# strict: this is about the choice, not about widening under load.
+echo strict >$KS/rules/auto/numa_mode
 PIDS="" HOMES="" TIDS0="" TIDS1=""
 trace_entries_start
 for i in 1 2 3 4; do
@@ -292,16 +294,17 @@ vcpus_cpus_are() {
 }
 spilled() { [ "$(vcpu_sum "$1" numa_spills)" -gt 0 ]; }
 
-# Overload: three VMs of four spinning vCPUs homed on node 0's four CPUs,
+# Overload: three VMs of three spinning vCPUs homed on node 0's four CPUs,
 # node 1 idle. strict never leaves node 0; preferred widens to node 1
-# (numa_spills counts it) and narrows back once two VMs are gone.
+# (numa_spills counts it) and narrows back once two VMs are gone (three
+# vCPUs and their VMM's main loop fit the node).
 kswrite $KS/rules/add ov >/dev/null
 kswrite $KS/rules/ov/match "comm ksvmm" >/dev/null
 echo 0 >$KS/rules/ov/numa_node
 echo strict >$KS/rules/ov/numa_mode
 PIDS="" TIDS=""
 for i in 1 2 3; do
-	start_vmm /tmp/ov$i.ready -v 4 -g spin || nok "overload: VM $i started"
+	start_vmm /tmp/ov$i.ready -v 3 -g spin || nok "overload: VM $i started"
 	PIDS="$PIDS $VMM_PID"
 	TIDS="$TIDS $(ready_tids /tmp/ov$i.ready)"
 done
