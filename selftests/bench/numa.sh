@@ -134,7 +134,7 @@ cpu_ns_sum() {
 	done
 	echo $n
 }
-say "(b) overload, 3 VMs x 4 vCPUs homed on node 0 | guest CPU-s/s | node 0 share | spills | vCPUs beyond node 0 at the end"
+say "(b) overload, 3 VMs x 4 vCPUs homed on node 0 | guest CPU-s/s | entries on node 0 | spills | vCPUs beyond node 0 at the end"
 kswrite $KS/rules/add ov >/dev/null
 kswrite $KS/rules/ov/match "comm ksvmm" >/dev/null
 echo 0 >$KS/rules/ov/numa_node
@@ -144,11 +144,11 @@ for mode in strict preferred; do
 	tids_of ov 3 >/tmp/ov.tids
 	T=$(awk '{ print $2 }' /tmp/ov.tids)
 	sleep 2
-	c0=$(cpu_ns_sum "$T")
 	trace_entries_start
+	w0=$(uptime_ns) c0=$(cpu_ns_sum "$T")
 	sleep 3
+	w1=$(uptime_ns) c1=$(cpu_ns_sum "$T")
 	trace_entries_stop >/tmp/ov.trace
-	c1=$(cpu_ns_sum "$T")
 	spills=0 wide=0
 	for p in $PIDS; do
 		for f in $(vm_dirs $p)/vcpus/*; do
@@ -157,9 +157,11 @@ for mode in strict preferred; do
 		done
 	done
 	cleanup
-	share=$(shares /tmp/ov.tids /tmp/ov.trace "0 0 0" | awk -F'|' '{ print $2 }')
-	rate=$(awk -v c=$((c1 - c0)) 'BEGIN { printf "%.2f", c / 3e9 }')
-	say "(b) $mode | $rate | $share% | $spills | $wide of 12"
+	share=$(entries_summary /tmp/ov.trace "$T" "0 1 2 3" |
+		awk '{ printf "%.2f", $1 ? 100 * ($1 - $2) / $1 : 0 }')
+	rate=$(awk -v c=$((c1 - c0)) -v w=$((w1 - w0)) \
+		'BEGIN { printf "%.2f", w ? c / w : 0 }')
+	say "(b) $mode | $rate | $share % | $spills | $wide of 12"
 done
 kswrite $KS/rules/remove ov >/dev/null
 
@@ -190,10 +192,12 @@ for thp in always never; do
 done
 [ -z "$THP_WAS" ] || echo "$THP_WAS" >$THP
 
-# The periodic look at one VM, timed by the function graph tracer.
+# The periodic look at one VM, timed by the function graph tracer, which
+# patches only that function (set_ftrace_filter): patching every function
+# of the kernel under TCG stalls a CPU long enough for a soft lockup.
 T=$TRACEFS
 if grep -qw function_graph $T/available_tracers 2>/dev/null &&
-   echo ks_numa_vm_look >$T/set_graph_function 2>/dev/null; then
+   echo ks_numa_vm_look >$T/set_ftrace_filter 2>/dev/null; then
 	vms lk 4 2 -g spin
 	for p in $PIDS; do
 		echo 1 >$(vm_dirs $p)/numa_node
@@ -210,7 +214,7 @@ if grep -qw function_graph $T/available_tracers 2>/dev/null &&
 			if ($(i + 1) == "us") { n++; t += $i }
 	} END { printf "%d %.1f", n, n ? t / n : 0 }' $T/trace)
 	echo nop >$T/current_tracer
-	echo >$T/set_graph_function
+	echo >$T/set_ftrace_filter
 	echo 0 >$T/max_graph_depth
 	say "(c) placement: ks_numa_vm_look, 4 VMs over 5 s | $1 looks | $2 us each (wall) | $(awk -v n="$1" -v t="$2" 'BEGIN { printf "%.1f", n * t / 20 }') us per VM per second"
 	cleanup

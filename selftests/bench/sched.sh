@@ -75,8 +75,6 @@ vm() {
 }
 
 cpu_ns() { awk '{ print $1 }' /proc/"$1"/schedstat; }
-# The clock, to 10 ms (busybox date has no %N).
-uptime_ns() { awk '{ printf "%.0f\n", $1 * 1e9 }' /proc/uptime; }
 
 # (a) weight ratio for nice 0 against NICE, whose weight is WEIGHT.
 weight() {
