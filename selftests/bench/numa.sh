@@ -26,10 +26,7 @@ PIDS=""
 say() { echo "# $B: $*"; }
 
 cleanup() {
-	for p in $PIDS; do
-		kill -TERM "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
+	stop_pids "$PIDS"
 	PIDS=""
 }
 trap 'cleanup; exit 1' TERM INT

@@ -42,10 +42,7 @@ RT_DEFAULT=$(cat $RT_RUNTIME)
 say() { echo "# $B: $*"; }
 
 cleanup() {
-	for p in $PIDS; do
-		kill -TERM "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
+	stop_pids "$PIDS"
 	PIDS=""
 	echo "$RT_DEFAULT" >$RT_RUNTIME
 }

@@ -59,20 +59,10 @@ start_qemu 2
 check "QEMU: vCPU threads bound" wait_for 60 qemu_tids_match "$QEMU_PID"
 sleep 2
 trace_entries_stop >/tmp/rules.trace
-vt=""
-for t in /proc/"$QEMU_PID"/task/*; do
-	case "$(cat "$t/comm")" in "CPU "*/KVM) vt="$vt ${t##*/}" ;; esac
-done
 check_entries "QEMU: vCPUs on 2-3 from the first entry" /tmp/rules.trace \
-	"$vt" "2 3"
-emu_confined() {
-	local t
-	for t in /proc/"$QEMU_PID"/task/*; do
-		case "$(cat "$t/comm")" in "CPU "*/KVM) continue ;; esac
-		[ "$(cpus_allowed "${t##*/}")" = 0 ] || return 1
-	done
-}
-check "QEMU: emulator threads on CPU 0" wait_for 5 emu_confined
+	"$(qemu_vcpu_tids "$QEMU_PID")" "2 3"
+check "QEMU: emulator threads on CPU 0" \
+	wait_for 5 qemu_emulator_mask_is "$QEMU_PID" 0
 check_eq "QEMU: rule" "$(cat "$(vm_dirs "$QEMU_PID")"/rule)" qemu
 kill "$QEMU_PID"
 wait "$QEMU_PID"

@@ -380,19 +380,10 @@ start_qemu 2
 check "QEMU: vCPU threads bound" wait_for 60 qemu_tids_match "$QEMU_PID"
 sleep 2
 trace_entries_stop >/tmp/numa.trace
-vt=""
-for t in /proc/"$QEMU_PID"/task/*; do
-	case "$(cat "$t/comm")" in "CPU "*/KVM) vt="$vt ${t##*/}" ;; esac
-done
-check_entries "QEMU: node 1 from the first entry" /tmp/numa.trace "$vt" "$N1"
-qemu_emu_home() {
-	local t
-	for t in /proc/"$QEMU_PID"/task/*; do
-		case "$(cat "$t/comm")" in "CPU "*/KVM) continue ;; esac
-		[ "$(cpus_allowed "${t##*/}")" = 4-7 ] || return 1
-	done
-}
-check "QEMU: emulator threads on node 1" wait_for 5 qemu_emu_home
+check_entries "QEMU: node 1 from the first entry" /tmp/numa.trace \
+	"$(qemu_vcpu_tids "$QEMU_PID")" "$N1"
+check "QEMU: emulator threads on node 1" \
+	wait_for 5 qemu_emulator_mask_is "$QEMU_PID" 4-7
 check_eq "QEMU: home_node" "$(cat $(vm_dirs $QEMU_PID)/home_node)" 1
 kill "$QEMU_PID"
 wait "$QEMU_PID"

@@ -142,6 +142,33 @@ qemu_tids_match() {
 	[ "$seen" -gt 0 ]
 }
 
+# qemu_vcpu_tids PID: the tids of QEMU PID's "CPU n/KVM" threads.
+qemu_vcpu_tids() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		case "$(cat "$t/comm")" in "CPU "*/KVM) echo "${t##*/}" ;; esac
+	done
+}
+
+# qemu_emulator_mask_is PID LIST: every other thread of QEMU PID has
+# affinity LIST.
+qemu_emulator_mask_is() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		case "$(cat "$t/comm")" in "CPU "*/KVM) continue ;; esac
+		[ "$(cpus_allowed "${t##*/}")" = "$2" ] || return 1
+	done
+}
+
+# stop_pids PIDS: SIGTERM to each, then waits for it.
+stop_pids() {
+	local p
+	for p in $1; do
+		kill -TERM "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+}
+
 # nr_qemu_vcpu_threads PID
 nr_qemu_vcpu_threads() { cat /proc/"$1"/task/*/comm 2>/dev/null | grep -c '^CPU .*/KVM$'; }
 qemu_vcpus_up() { [ "$(nr_qemu_vcpu_threads "$1")" -eq "$2" ]; }
