@@ -292,8 +292,9 @@ static void sample_strata(struct kunit *test)
 			KUNIT_ASSERT_LT(test, off, pages[r]);
 			for (pos = off; r > 0; r--)
 				pos += pages[r - 1];
-			KUNIT_EXPECT_GE(test, pos * k, (u64)i * total);
-			KUNIT_EXPECT_LT(test, pos * k, (u64)(i + 1) * total);
+			/* Stratum i: [i * total / k, (i + 1) * total / k). */
+			KUNIT_EXPECT_GE(test, pos, (u64)i * total / k);
+			KUNIT_EXPECT_LT(test, pos, (u64)(i + 1) * total / k);
 		}
 	}
 	/* One sample per page: each page once. */
