@@ -237,6 +237,12 @@ boot() {
 			-object memory-backend-ram,id=m2,size=256M
 			-numa node,nodeid=2,memdev=m2)
 	fi
+	# An IOMMU with interrupt remapping and two edu devices (one MSI each)
+	# to pass through with VFIO: the host IRQs of the steering tests.
+	if ((ICOUNT + NUMA == 0)); then
+		append+=" intel_iommu=on"
+		extra+=(-device intel-iommu,intremap=on -device edu -device edu)
+	fi
 	rm -f "$OUT"/{console.log,result.log,qemu.pid,stalled,monitor.in,monitor.out}
 	# The HMP monitor on a FIFO pair (QEMU's pipe chardev), for watch_stall.
 	mkfifo "$OUT/monitor.in" "$OUT/monitor.out"

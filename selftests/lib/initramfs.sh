@@ -7,8 +7,9 @@
 
 # Guest modules, loaded in this order (with their dependencies first): TCG
 # offers SVM only, so kvm_amd; configfs is a module on Debian and kvmsched may
-# use it.
-KS_GUEST_KMODS=(kvm_amd configfs)
+# use it; VFIO passes the emulated edu devices through to test VMs (the
+# interrupt-steering tests).
+KS_GUEST_KMODS=(kvm_amd configfs vfio_pci vfio_iommu_type1)
 
 # Host files copied as they are: QEMU's firmware, option ROMs and modules.
 KS_QEMU_DATA=(/usr/share/qemu /usr/share/seabios /usr/lib/ipxe/qemu /usr/lib/x86_64-linux-gnu/qemu)
