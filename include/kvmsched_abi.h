@@ -19,5 +19,6 @@
 #define KVMSCHED_CAP_SCHED		"sched"
 #define KVMSCHED_CAP_RT_GUARD		"rt_guard"
 #define KVMSCHED_CAP_SLICE		"slice"
+#define KVMSCHED_CAP_IRQ		"irq"
 
 #endif /* KVMSCHED_ABI_H */

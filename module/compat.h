@@ -6,6 +6,8 @@
 #ifndef KS_COMPAT_H
 #define KS_COMPAT_H
 
+#include <linux/irqbypass.h>
+#include <linux/irqnr.h>
 #include <linux/kvm_host.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
@@ -76,6 +78,46 @@ static inline long ks_gup_remote_one(struct mm_struct *mm, unsigned long addr,
 	return get_user_pages_remote(mm, addr, 1, flags, page, NULL, NULL);
 #else
 	return get_user_pages_remote(mm, addr, 1, flags, page, NULL);
+#endif
+}
+
+/*
+ * The host IRQ and the eventfd of an IRQ bypass producer: at the entry of
+ * irq_bypass_register_producer() (@regs) or of a registered one. Since
+ * 6.17 both are arguments of the registration and the eventfd is a field;
+ * before, the caller filled in the producer, the eventfd as its token.
+ */
+static inline void ks_producer_registering(struct pt_regs *regs, int *irq,
+					   void **eventfd)
+{
+	struct irq_bypass_producer *prod = (void *)regs_get_kernel_argument(regs, 0);
+
+#ifdef KS_HAVE_BYPASS_TOKEN
+	*irq = prod->irq;
+	*eventfd = prod->token;
+#else
+	*eventfd = (void *)regs_get_kernel_argument(regs, 1);
+	*irq = (int)regs_get_kernel_argument(regs, 2);
+#endif
+}
+
+static inline void ks_producer_registered(struct irq_bypass_producer *prod,
+					  int *irq, void **eventfd)
+{
+	*irq = prod->irq;
+#ifdef KS_HAVE_BYPASS_TOKEN
+	*eventfd = prod->token;
+#else
+	*eventfd = prod->eventfd;
+#endif
+}
+
+static inline unsigned int ks_nr_irqs(void)
+{
+#ifdef KS_HAVE_IRQ_GET_NR_IRQS
+	return irq_get_nr_irqs();
+#else
+	return nr_irqs;
 #endif
 }
 

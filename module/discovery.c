@@ -8,6 +8,11 @@
  * live and disarmed when it goes away, from a module notifier; kvm.ko may
  * come and go while kvmsched stays loaded.
  *
+ * Host IRQs that deliver into guests are learnt where VFIO and vhost-vdpa
+ * register and unregister their IRQ bypass producers, paired with VMs
+ * when KVM assigns an irqfd or changes a route, and watched where every
+ * IRQ affinity change goes (irq_set_affinity_locked()).
+ *
  * The handlers run with preemption disabled: they only touch the registry,
  * which never sleeps, and queue the engine's work.
  */
@@ -22,7 +27,9 @@
 #include "kvmsched_abi.h"
 #include "discovery.h"
 #include "engine.h"
+#include "compat.h"
 #include "features.h"
+#include "hostirq.h"
 #include "registry.h"
 #include "scan.h"
 
@@ -145,12 +152,88 @@ static const struct {
 	{ "__x64_sys_setpriority", ks_setprio_entry },
 };
 
+struct ks_producer_args {
+	int irq;
+	void *eventfd;
+};
+
+static int ks_register_entry(struct kretprobe_instance *ri,
+			     struct pt_regs *regs)
+{
+	struct ks_producer_args *a = (void *)ri->data;
+
+	ks_producer_registering(regs, &a->irq, &a->eventfd);
+	return 0;
+}
+
+/* A producer that failed to register (a duplicate) delivers nothing. */
+static int ks_register_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct ks_producer_args *a = (void *)ri->data;
+
+	if (regs_return_value(regs))
+		return 0;
+	ks_hostirq_added(a->irq, a->eventfd);
+	ks_engine_irqs_changed();
+	return 0;
+}
+
+/* Before VFIO frees the IRQ; from here on it may be another device's. */
+static int ks_unregister_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	int irq;
+	void *eventfd;
+
+	ks_producer_registered(ks_arg0(regs), &irq, &eventfd);
+	ks_hostirq_removed(irq, eventfd);
+	ks_engine_irqs_changed();
+	return 0;
+}
+
+/* KVM_IRQFD and KVM_SET_GSI_ROUTING returned: pair again, if any to pair. */
+static int ks_irqfds_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	if (!regs_return_value(regs) && ks_hostirq_any())
+		ks_engine_irqs_changed();
+	return 0;
+}
+
+/* Under the IRQ's desc lock, interrupts off: only a lookup and a queue. */
+static int ks_irq_moved_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct irq_data *d = ks_arg0(regs);
+
+	ks_engine_irq_moved(d->irq);
+	return 0;
+}
+
+/*
+ * The IRQ probes: none is required (without them IRQs are not steered);
+ * the capability is listed when the map can be kept, that is with the
+ * first three.
+ */
+static const struct {
+	const char *symbol;
+	kprobe_pre_handler_t pre;	/* a kprobe, or */
+	kretprobe_handler_t entry, ret;	/* a kretprobe */
+} ks_irq_probes[] = {
+	{ "irq_bypass_register_producer", NULL, ks_register_entry,
+	  ks_register_ret },
+	{ "irq_bypass_unregister_producer", ks_unregister_pre },
+	{ "kvm_irqfd", NULL, NULL, ks_irqfds_ret },
+	{ "kvm_set_irq_routing", NULL, NULL, ks_irqfds_ret },
+	{ "irq_set_affinity_locked", ks_irq_moved_pre },
+};
+
+#define KS_IRQ_MAP_PROBES	0x7	/* bits of the first three */
+
 /* Serialises arming, disarming and scanning; owns the probes. */
 static DEFINE_MUTEX(ks_hooks_mutex);
 static struct kprobe ks_kprobes[KS_NR_HOOKS];
 static struct kretprobe ks_setter_rps[ARRAY_SIZE(ks_setters)];
+static struct kretprobe ks_irq_rps[ARRAY_SIZE(ks_irq_probes)];
 /* Bit per armed hook; written under ks_hooks_mutex, read without it. */
-static unsigned long ks_armed, ks_setters_armed;
+static unsigned long ks_armed, ks_setters_armed, ks_irq_armed;
 
 static int ks_arm_one(enum ks_hook h)
 {
@@ -210,6 +293,54 @@ static void ks_disarm_setters(void)
 			unregister_kretprobe(&ks_setter_rps[i]);
 }
 
+/* A kprobe is a kretprobe's kp: one array serves both kinds. */
+static void ks_arm_irq_probes(void)
+{
+	struct kretprobe *rp;
+	unsigned int i;
+	int err;
+
+	lockdep_assert_held(&ks_hooks_mutex);
+	for (i = 0; i < ARRAY_SIZE(ks_irq_probes); i++) {
+		rp = &ks_irq_rps[i];
+		memset(rp, 0, sizeof(*rp));
+		rp->kp.symbol_name = ks_irq_probes[i].symbol;
+		if (ks_irq_probes[i].pre) {
+			rp->kp.pre_handler = ks_irq_probes[i].pre;
+			err = register_kprobe(&rp->kp);
+		} else {
+			rp->entry_handler = ks_irq_probes[i].entry;
+			rp->handler = ks_irq_probes[i].ret;
+			rp->data_size = sizeof(struct ks_producer_args);
+			err = register_kretprobe(rp);
+		}
+		if (err)
+			pr_warn("cannot hook %s: %d; IRQs not steered\n",
+				ks_irq_probes[i].symbol, err);
+		else
+			set_bit(i, &ks_irq_armed);
+	}
+	/* Producers registered before the probes, and their VMs. */
+	ks_hostirq_scan();
+	ks_engine_irqs_changed();
+}
+
+static void ks_disarm_irq_probes(void)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&ks_hooks_mutex);
+	for (i = 0; i < ARRAY_SIZE(ks_irq_probes); i++) {
+		if (!test_and_clear_bit(i, &ks_irq_armed))
+			continue;
+		if (ks_irq_probes[i].pre)
+			unregister_kprobe(&ks_irq_rps[i].kp);
+		else
+			unregister_kretprobe(&ks_irq_rps[i]);
+	}
+	ks_hostirq_clear();
+}
+
 /*
  * The destroy hook goes first and is required: without it a VM could be
  * freed while still registered. The create hook is how VMs are found
@@ -229,6 +360,7 @@ static void ks_arm(void)
 	}
 	ks_arm_one(KS_HOOK_VCPU_BIND);
 	ks_arm_setters();
+	ks_arm_irq_probes();
 	/* VMs created before the hooks existed are found by their files. */
 	if (ks_scan_existing())
 		ks_engine_vm_appeared();
@@ -237,6 +369,7 @@ static void ks_arm(void)
 static void ks_disarm(void)
 {
 	lockdep_assert_held(&ks_hooks_mutex);
+	ks_disarm_irq_probes();
 	ks_disarm_setters();
 	ks_disarm_one(KS_HOOK_VCPU_BIND);
 	ks_disarm_one(KS_HOOK_VCPU_CREATE);
@@ -274,6 +407,8 @@ ssize_t ks_discovery_caps_show(char *buf)
 		if (test_bit(h, &armed))
 			len += sysfs_emit_at(buf, len, "%s%s", len ? " " : "",
 					     ks_hooks[h].cap);
+	if ((READ_ONCE(ks_irq_armed) & KS_IRQ_MAP_PROBES) == KS_IRQ_MAP_PROBES)
+		len += sysfs_emit_at(buf, len, " %s", KVMSCHED_CAP_IRQ);
 	return len + sysfs_emit_at(buf, len, "\n");
 }
 

@@ -41,13 +41,23 @@
  *    returns EINTR, the one repair a VMM can notice. A runnable thread
  *    runs its work when it next gets a CPU, and is not kicked.
  *
- * One record per thread kvmsched touched holds, for each aspect, what the
- * thread had before kvmsched and what kvmsched last gave it. An empty
- * policy or unload gives an aspect back only while the thread still has
- * what kvmsched gave it: otherwise someone else owns it now.
+ * Host IRQs that deliver into a VM (irq.c) cannot be caught before they
+ * fire either: they are steered at each write, when the map of a VM's
+ * IRQs changes (a vector requested or freed, an irqfd or route changed),
+ * after hotplug and at each periodic pass; a move by anyone else is seen
+ * as it happens (discovery probes irq_set_affinity_locked(), which every
+ * writer goes through, /proc/irq and irqbalance included) and undone by a
+ * pass queued at once, under a back-off (irqpol.h) that keeps kvmsched
+ * from fighting a writer in a loop.
+ *
+ * One record per thread, and per IRQ, kvmsched touched holds, for each
+ * aspect, what it had before kvmsched and what kvmsched last gave it. An
+ * empty policy or unload gives an aspect back only while the thread or
+ * IRQ still has what kvmsched gave it: otherwise someone else owns it now.
  */
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/delay.h>
 #include <linux/hashtable.h>
 #include <linux/kobject.h>
 #include <linux/moduleparam.h>
@@ -66,6 +76,8 @@
 #include "affinity.h"
 #include "compat.h"
 #include "engine.h"
+#include "hostirq.h"
+#include "irq.h"
 #include "policy.h"
 #include "registry.h"
 #include "rules.h"
@@ -91,7 +103,13 @@ DEFINE_MUTEX(ks_policy_mutex);
 static const struct ks_aspect *const ks_aspects[KS_NR_ASPECTS] = {
 	[KS_ASPECT_AFFINITY] = &ks_affinity_aspect,
 	[KS_ASPECT_SCHED] = &ks_sched_aspect,
+	[KS_ASPECT_IRQ] = &ks_irq_aspect,
 };
+
+static bool ks_thread_aspect(int a)
+{
+	return ks_aspects[a]->get;
+}
 
 /*
  * A thread kvmsched changed. state[] holds, per aspect whose bit is set
@@ -106,8 +124,28 @@ struct ks_thread {
 };
 
 static DEFINE_HASHTABLE(ks_threads, 8);		/* under ks_policy_mutex */
+/* Offsets in a thread's record for thread aspects, in an IRQ's for others. */
 static size_t ks_state_size[KS_NR_ASPECTS], ks_state_off[KS_NR_ASPECTS];
-static size_t ks_thread_size;
+static size_t ks_thread_size, ks_irq_rec_size;
+
+/*
+ * A host IRQ kvmsched changed, like struct ks_thread. The IRQ number and
+ * eventfd together name it: a number freed and requested again is another
+ * IRQ, which kvmsched never gives this one's state.
+ */
+struct ks_irq_rec {
+	struct hlist_node hnode;	/* in ks_irq_recs, by irq */
+	int irq;
+	void *eventfd;			/* compared only */
+	unsigned long touched;		/* bit per aspect */
+	bool seen;			/* by the running pass */
+	struct ks_irq_backoff backoff;	/* against another writer */
+	struct rcu_head rcu;
+	unsigned long state[];
+};
+
+/* Under ks_policy_mutex; the moved-IRQ probe reads it under RCU. */
+static DEFINE_HASHTABLE(ks_irq_recs, 6);
 
 /* Scratch thread states per aspect; under ks_policy_mutex. */
 static void *ks_have[KS_NR_ASPECTS], *ks_want[KS_NR_ASPECTS];
@@ -210,6 +248,8 @@ static void ks_births_fn(struct work_struct *work);
 static DECLARE_WORK(ks_births_work, ks_births_fn);
 static void ks_workers_fn(struct work_struct *work);
 static DECLARE_WORK(ks_workers_work, ks_workers_fn);
+static void ks_irq_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(ks_irq_work, ks_irq_fn);
 static void ks_engine_pass(bool resync);
 
 static void *ks_orig(struct ks_thread *t, int a)
@@ -347,6 +387,8 @@ static void ks_vcpu_sync(struct ks_vcpu *v, struct task_struct *task,
 	for (a = 0; a < KS_NR_ASPECTS; a++) {
 		const struct ks_aspect *asp = ks_aspects[a];
 
+		if (!ks_thread_aspect(a))
+			continue;
 		has = asp->vcpu_target(v, task, ks_want[a]);
 		if (has < 0 || !task)
 			continue;
@@ -515,7 +557,8 @@ static bool ks_emulator_targets(struct pid *tgid, struct ks_vm **vms, int n,
 	int a;
 
 	for (a = 0; a < KS_NR_ASPECTS; a++) {
-		has[a] = ks_aspects[a]->emulator_target(tgid, vms, n,
+		has[a] = ks_thread_aspect(a) &&
+			 ks_aspects[a]->emulator_target(tgid, vms, n,
 							ks_emu_want[a]);
 		any |= has[a];
 	}
@@ -532,8 +575,9 @@ static long ks_emulator_place(struct task_struct *task, struct pid *tgid,
 	if (ks_runs_vcpu(tgid, task_pid(task), vms, n))
 		return 0;
 	for (a = 0; a < KS_NR_ASPECTS; a++)
-		changed += ks_thread_apply(task, a,
-					   has[a] ? ks_emu_want[a] : NULL);
+		if (ks_thread_aspect(a))
+			changed += ks_thread_apply(task, a,
+						   has[a] ? ks_emu_want[a] : NULL);
 	return changed;
 }
 
@@ -581,6 +625,287 @@ static void ks_vm_sync_emulator(struct ks_vm *vm)
 	ks_put_vms(vms, n);
 }
 
+static void *ks_irq_orig(struct ks_irq_rec *r, int a)
+{
+	return (char *)r->state + ks_state_off[a];
+}
+
+static void *ks_irq_set_state(struct ks_irq_rec *r, int a)
+{
+	return (char *)ks_irq_orig(r, a) + ks_state_size[a];
+}
+
+static struct ks_irq_rec *ks_irq_rec_find(int irq, void *eventfd)
+{
+	struct ks_irq_rec *r;
+
+	hash_for_each_possible_rcu(ks_irq_recs, r, hnode, irq,
+				   lockdep_is_held(&ks_policy_mutex))
+		if (r->irq == irq && (!eventfd || r->eventfd == eventfd))
+			return r;
+	return NULL;
+}
+
+static void ks_irq_rec_free(struct ks_irq_rec *r)
+{
+	hash_del_rcu(&r->hnode);
+	kfree_rcu(r, rcu);
+}
+
+/* Gives aspect @a of the IRQ @desc back, if it still has what we set. */
+static void ks_irq_give_back(struct ks_irq_rec *r, struct irq_desc *desc,
+			     int a)
+{
+	const struct ks_aspect *asp = ks_aspects[a];
+
+	if (!asp->irq_get(desc, ks_have[a]) &&
+	    asp->same(ks_have[a], ks_irq_set_state(r, a)))
+		asp->irq_set(desc, ks_irq_orig(r, a));
+	clear_bit(a, &r->touched);
+}
+
+/* Gives the IRQ @desc @want for aspect @a, and records what it got. */
+static void ks_irq_set(struct ks_irq_rec *r, struct irq_desc *desc, int a,
+		       const void *want)
+{
+	const struct ks_aspect *asp = ks_aspects[a];
+	int err = asp->irq_set(desc, want);
+
+	if (err)
+		pr_warn_ratelimited("cannot set %s of IRQ %d: %d\n", asp->name,
+				    r->irq, err);
+	asp->irq_get(desc, ks_irq_set_state(r, a));
+}
+
+/*
+ * Aspect @a of @irq, held as @desc and now ks_have[a], gets @want, with
+ * the rule threads follow (ks_thread_apply_drift()): within the policy it
+ * keeps what it has, unless that is kvmsched's own value and the policy
+ * moved on; a move by someone else is a repair, made at once or after the
+ * back-off. Returns the outcome for ks_irq_pol, and in *@retry_ns how
+ * soon a pass must come back to it.
+ */
+static int ks_irq_apply(struct ks_irq *irq, struct irq_desc *desc, int a,
+			const void *want, u64 *retry_ns)
+{
+	const struct ks_aspect *asp = ks_aspects[a];
+	struct ks_irq_rec *r = ks_irq_rec_find(irq->irq, irq->eventfd);
+	bool drift = false;
+	u64 wait;
+
+	if (asp->satisfies(ks_have[a], want)) {
+		if (r && test_bit(a, &r->touched) &&
+		    asp->same(ks_have[a], ks_irq_set_state(r, a)) &&
+		    !asp->same(want, ks_irq_set_state(r, a)))
+			ks_irq_set(r, desc, a, want);
+		return 1;
+	}
+	if (!r) {
+		r = kzalloc(ks_irq_rec_size, GFP_KERNEL);
+		if (!r)
+			return -ENOMEM;
+		r->irq = irq->irq;
+		r->eventfd = irq->eventfd;
+		r->seen = true;
+		hash_add_rcu(ks_irq_recs, &r->hnode, irq->irq);
+	}
+	if (!test_and_set_bit(a, &r->touched))
+		memcpy(ks_irq_orig(r, a), ks_have[a], ks_state_size[a]);
+	else
+		drift = !asp->same(ks_have[a], ks_irq_set_state(r, a));
+	if (drift) {
+		wait = ks_irq_backoff_next(&r->backoff, ktime_get_ns());
+		if (wait) {
+			*retry_ns = min(*retry_ns, wait);
+			return -EBUSY;
+		}
+		atomic_long_inc(&ks_irqp(irq)->repairs);
+	}
+	ks_irq_set(r, desc, a, want);
+	return 1;
+}
+
+/* How soon a pass retries an IRQ whose request_mutex was taken. */
+#define KS_IRQ_RETRY_NS	(10ULL * NSEC_PER_MSEC)
+
+/* Under ks_policy_mutex and cpus_read_lock(): @irq of @vm, one of @vms. */
+static void ks_irq_sync(struct ks_vm *vm, struct ks_irq *irq,
+			struct ks_vm **vms, int n, u64 *retry_ns)
+{
+	struct ks_irq_rec *r = ks_irq_rec_find(irq->irq, irq->eventfd);
+	struct irq_desc *desc;
+	int a, has, err;
+
+	lockdep_assert_held(&ks_policy_mutex);
+	if (r)
+		r->seen = true;
+	for (a = 0; a < KS_NR_ASPECTS; a++) {
+		const struct ks_aspect *asp = ks_aspects[a];
+
+		if (!asp->irq_target)
+			continue;
+		has = asp->irq_target(vm, irq, vms, n, ks_want[a]);
+		if (has < 0 || (!has && !(r && test_bit(a, &r->touched)))) {
+			ks_irqp(irq)->outcome = has;
+			continue;
+		}
+		err = ks_hostirq_hold(irq->irq, irq->eventfd, &desc);
+		if (err) {
+			/* Gone: the next map refresh drops it. */
+			if (err == -EBUSY)
+				*retry_ns = min_t(u64, *retry_ns, KS_IRQ_RETRY_NS);
+			continue;
+		}
+		err = asp->irq_get(desc, ks_have[a]);
+		if (err)
+			ks_irqp(irq)->outcome = err;
+		else if (!has)
+			ks_irq_give_back(r, desc, a);
+		else
+			ks_irqp(irq)->outcome = ks_irq_apply(irq, desc, a,
+							     ks_want[a],
+							     retry_ns);
+		ks_hostirq_release(desc);
+		if (!has)
+			ks_irqp(irq)->outcome = 0;
+	}
+	r = ks_irq_rec_find(irq->irq, irq->eventfd);
+	if (r && !r->touched)
+		ks_irq_rec_free(r);
+}
+
+static void ks_irq_retry(u64 retry_ns)
+{
+	if (retry_ns != U64_MAX)
+		queue_delayed_work(system_unbound_wq, &ks_irq_work,
+				   nsecs_to_jiffies(retry_ns) + 1);
+}
+
+/*
+ * Under ks_policy_mutex and cpus_read_lock(): the IRQs of @vm. False if
+ * they could not be listed (out of memory).
+ */
+static bool ks_irq_sync_vm(struct ks_vm *vm, struct ks_vm **vms, int n,
+			   u64 *retry_ns)
+{
+	struct ks_irq **irqs;
+	int i, ni;
+
+	ni = ks_vm_get_irqs(vm, &irqs);
+	if (ni < 0) {
+		*retry_ns = min_t(u64, *retry_ns, KS_IRQ_RETRY_NS);
+		return false;
+	}
+	for (i = 0; i < ni; i++)
+		ks_irq_sync(vm, irqs[i], vms, n, retry_ns);
+	ks_put_irqs(irqs, ni);
+	return true;
+}
+
+/* After a change of @vm's settings. */
+static void ks_vm_sync_irqs(struct ks_vm *vm)
+{
+	u64 retry_ns = U64_MAX;
+	struct ks_vm **vms;
+	int n;
+
+	n = ks_get_vms(&vms);
+	if (n < 0)
+		return;
+	ks_irq_sync_vm(vm, vms, n, &retry_ns);
+	ks_put_vms(vms, n);
+	ks_irq_retry(retry_ns);
+}
+
+/*
+ * Pins the IRQ of @r for unload or a give-back: a request or free of it
+ * in progress ends soon, so wait for it, a little.
+ */
+static int ks_irq_rec_hold(struct ks_irq_rec *r, struct irq_desc **desc)
+{
+	int err, tries = 100;
+
+	while ((err = ks_hostirq_hold(r->irq, r->eventfd, desc)) == -EBUSY &&
+	       --tries)
+		usleep_range(1000, 2000);
+	return err;
+}
+
+/* @r's IRQ gets back what kvmsched changed; false if it must wait. */
+static bool ks_irq_rec_give_back_all(struct ks_irq_rec *r, bool wait)
+{
+	struct irq_desc *desc;
+	int a, err;
+
+	err = wait ? ks_irq_rec_hold(r, &desc) :
+		     ks_hostirq_hold(r->irq, r->eventfd, &desc);
+	if (err == -EBUSY)
+		return false;
+	/* Freed meanwhile: nothing to give back to. */
+	for (a = 0; !err && a < KS_NR_ASPECTS; a++)
+		if (test_bit(a, &r->touched))
+			ks_irq_give_back(r, desc, a);
+	if (!err)
+		ks_hostirq_release(desc);
+	ks_irq_rec_free(r);
+	return true;
+}
+
+/*
+ * Every VM's IRQs steered again, after the map is refreshed; IRQs no VM
+ * has any more (unpaired, their VM gone, kvm.ko gone) are given back.
+ */
+static void ks_irq_pass(void)
+{
+	u64 retry_ns = U64_MAX;
+	struct ks_irq_rec *r;
+	struct hlist_node *tmp;
+	struct ks_vm **vms;
+	bool complete;
+	int i, n, bkt;
+
+	/* Before the mutex: it waits for sysfs work (registry.h). */
+	ks_registry_refresh_irqs();
+	mutex_lock(&ks_policy_mutex);
+	cpus_read_lock();
+	hash_for_each(ks_irq_recs, bkt, r, hnode)
+		r->seen = false;
+	n = ks_get_vms(&vms);
+	complete = n >= 0;
+	for (i = 0; i < n; i++)
+		complete &= ks_irq_sync_vm(vms[i], vms, n, &retry_ns);
+	if (n >= 0)
+		ks_put_vms(vms, n);
+	/* A snapshot that failed saw nothing: keep what it did not see. */
+	hash_for_each_safe(ks_irq_recs, bkt, tmp, r, hnode)
+		if (complete && !r->seen && !ks_irq_rec_give_back_all(r, false))
+			retry_ns = min_t(u64, retry_ns, KS_IRQ_RETRY_NS);
+	cpus_read_unlock();
+	mutex_unlock(&ks_policy_mutex);
+	ks_irq_retry(retry_ns);
+}
+
+static void ks_irq_fn(struct work_struct *work)
+{
+	ks_irq_pass();
+}
+
+void ks_engine_irqs_changed(void)
+{
+	mod_delayed_work(system_unbound_wq, &ks_irq_work, 0);
+}
+
+void ks_engine_irq_moved(int irq)
+{
+	bool ours;
+
+	rcu_read_lock();
+	ours = ks_irq_rec_find(irq, NULL);
+	rcu_read_unlock();
+	if (ours)
+		mod_delayed_work(system_unbound_wq, &ks_irq_work, 0);
+}
+
 /*
  * A VM is born once: the first of its vCPU's first repair, the births
  * pass and a policy write matches the rules against it (so that a rule
@@ -621,6 +946,8 @@ void ks_engine_resync(struct ks_vm *vm, struct ks_vcpu *v, bool emulator)
 		ks_vm_sync_emulator(vm);
 	else
 		ks_vm_sync_vcpus(vm, false);
+	/* The IRQs follow the vCPUs and the emulator threads. */
+	ks_vm_sync_irqs(vm);
 }
 
 /* VMs not born yet: their rules, and their threads placed. */
@@ -991,7 +1318,7 @@ static void ks_vcpu_check(struct ks_vcpu *v, int cpu)
 	    READ_ONCE(ks_vcp(v)->applied_gen) != READ_ONCE(ks_vmp(v->vm)->gen))
 		goto kick;
 	for (a = 0; a < KS_NR_ASPECTS; a++)
-		if (ks_aspects[a]->vcpu_violated(v, cpu))
+		if (ks_thread_aspect(a) && ks_aspects[a]->vcpu_violated(v, cpu))
 			goto kick;
 	return;
 kick:
@@ -1104,8 +1431,10 @@ static void ks_reconcile_fn(struct work_struct *work)
 {
 	unsigned int ms = READ_ONCE(reconcile_ms);
 
-	if (ms)
+	if (ms) {
 		ks_engine_pass(false);
+		ks_irq_pass();
+	}
 	queue_delayed_work(system_unbound_wq, &ks_reconcile_work,
 			   msecs_to_jiffies(ms ? ms : 1000));
 }
@@ -1114,6 +1443,8 @@ static void ks_reconcile_fn(struct work_struct *work)
 static void ks_hotplug_fn(struct work_struct *work)
 {
 	ks_engine_pass(true);
+	/* Hotplug breaks IRQ masks without telling anyone: set them again. */
+	ks_irq_pass();
 }
 
 static int ks_cpu_changed(unsigned int cpu)
@@ -1127,6 +1458,7 @@ static void ks_vm_pol_free(struct ks_vm *vm)
 {
 	kfree(ks_vmp(vm)->cpus);
 	kfree(ks_vmp(vm)->emulator_cpus);
+	kfree(ks_vmp(vm)->irq.cpus);
 }
 
 static void ks_vcpu_pol_free(struct ks_vcpu *v)
@@ -1137,11 +1469,17 @@ static void ks_vcpu_pol_free(struct ks_vcpu *v)
 	kfree(p->cpus);
 }
 
+static void ks_irq_pol_free(struct ks_irq *irq)
+{
+}
+
 const struct ks_registry_owner ks_engine_owner = {
 	.vm_size = sizeof(struct ks_vm_pol),
 	.vcpu_size = sizeof(struct ks_vcpu_pol),
+	.irq_size = sizeof(struct ks_irq_pol),
 	.vm_free = ks_vm_pol_free,
 	.vcpu_free = ks_vcpu_pol_free,
+	.irq_free = ks_irq_pol_free,
 };
 
 static void ks_engine_free_scratch(void)
@@ -1157,13 +1495,18 @@ static void ks_engine_free_scratch(void)
 
 int ks_engine_init(void)
 {
-	size_t off = 0;
+	size_t off = 0, irq_off = 0;
 	int a, ret;
 
 	for (a = 0; a < KS_NR_ASPECTS; a++) {
 		ks_state_size[a] = ks_aspects[a]->size();
-		ks_state_off[a] = off;
-		off += 2 * ALIGN(ks_state_size[a], sizeof(long));
+		if (ks_thread_aspect(a)) {
+			ks_state_off[a] = off;
+			off += 2 * ALIGN(ks_state_size[a], sizeof(long));
+		} else {
+			ks_state_off[a] = irq_off;
+			irq_off += 2 * ALIGN(ks_state_size[a], sizeof(long));
+		}
 		ks_have[a] = kzalloc(ks_state_size[a], GFP_KERNEL);
 		ks_want[a] = kzalloc(ks_state_size[a], GFP_KERNEL);
 		ks_emu_want[a] = kzalloc(ks_state_size[a], GFP_KERNEL);
@@ -1173,6 +1516,7 @@ int ks_engine_init(void)
 		}
 	}
 	ks_thread_size = sizeof(struct ks_thread) + off;
+	ks_irq_rec_size = sizeof(struct ks_irq_rec) + irq_off;
 	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "kvmsched:online",
 					ks_cpu_changed, ks_cpu_changed);
 	if (ret < 0) {
@@ -1208,9 +1552,14 @@ static void ks_give_back_all(void)
 	struct task_struct *task;
 	struct ks_thread *t;
 	struct hlist_node *tmp;
-	int a, bkt, restored = 0, kept = 0;
+	int a, bkt, restored = 0, kept = 0, irqs = 0;
+	struct ks_irq_rec *r;
 
 	mutex_lock(&ks_policy_mutex);
+	hash_for_each_safe(ks_irq_recs, bkt, tmp, r, hnode) {
+		ks_irq_rec_give_back_all(r, true);
+		irqs++;
+	}
 	hash_for_each_safe(ks_emu_procs, bkt, tmp, p, hnode)
 		ks_emu_proc_forget(p);
 	hash_for_each_safe(ks_threads, bkt, tmp, t, hnode) {
@@ -1231,6 +1580,9 @@ static void ks_give_back_all(void)
 	if (restored || kept)
 		pr_info("gave back %d thread settings, kept %d changed by others since\n",
 			restored, kept);
+	if (irqs)
+		pr_info("gave back the masks of %d IRQs kvmsched steered, if still its own\n",
+			irqs);
 }
 
 /*
@@ -1252,6 +1604,7 @@ void ks_engine_quiesce(void)
 	cancel_work_sync(&ks_hotplug_work);
 	cancel_work_sync(&ks_births_work);
 	cancel_work_sync(&ks_workers_work);
+	cancel_delayed_work_sync(&ks_irq_work);
 	ks_give_back_all();
 	ks_unwatch_all();
 	while (!wait_var_event_timeout(&ks_nr_works, !atomic_read(&ks_nr_works),

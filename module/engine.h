@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The enforcement engine: the one place that decides when kvmsched acts on
- * a thread and how a thread is repaired and given back. What a thread
- * should have comes from the aspects (affinity.c, sched.c), each an entry
- * of the engine's table, described by struct ks_aspect.
+ * a thread or a host IRQ and how it is repaired and given back. What each
+ * should have comes from the aspects (affinity.c, sched.c, irq.c), each an
+ * entry of the engine's table, described by struct ks_aspect.
  */
 #ifndef KS_ENGINE_H
 #define KS_ENGINE_H
@@ -11,6 +11,8 @@
 #include <linux/mutex.h>
 #include <linux/types.h>
 
+struct irq_desc;
+struct ks_irq;
 struct ks_registry_owner;
 struct ks_vm;
 struct ks_vcpu;
@@ -28,9 +30,11 @@ struct task_struct;
 extern struct mutex ks_policy_mutex;
 
 /*
- * One aspect of a thread that kvmsched enforces. A thread state is an
- * opaque block of size() bytes; the engine keeps, per thread it touched,
- * what the thread had before kvmsched and what kvmsched last gave it.
+ * One aspect of a thread, or of a host IRQ, that kvmsched enforces. A
+ * state is an opaque block of size() bytes; the engine keeps, per thread
+ * or IRQ it touched, what it had before kvmsched and what kvmsched last
+ * gave it. A thread aspect has get(), an IRQ aspect irq_get(), and only
+ * the operations of its kind.
  */
 struct ks_aspect {
 	const char *name;
@@ -61,17 +65,32 @@ struct ks_aspect {
 	 */
 	bool (*emulator_target)(struct pid *tgid, struct ks_vm **vms, int n,
 				void *want);
-	/* Thread states: read one, compare, write one. */
+	/* Thread states: read one, write one. */
 	void (*get)(struct task_struct *task, void *state);
+	int (*set)(struct task_struct *task, const void *state);
+	/*
+	 * Under ks_policy_mutex and cpus_read_lock(): the target of @irq of
+	 * @vm, one of @vms, into @want: 1, 0 for none (the IRQ gets its own
+	 * back), or -errno (it is left as it is this time).
+	 */
+	int (*irq_target)(struct ks_vm *vm, struct ks_irq *irq,
+			  struct ks_vm **vms, int n, void *want);
+	/*
+	 * IRQ states, @desc held (ks_hostirq_hold()): irq_get() fails with
+	 * -errno if the IRQ is not one kvmsched may steer.
+	 */
+	int (*irq_get)(struct irq_desc *desc, void *state);
+	int (*irq_set)(struct irq_desc *desc, const void *state);
+	/* States of either kind: compare. */
 	bool (*satisfies)(const void *have, const void *want);
 	bool (*same)(const void *a, const void *b);
-	int (*set)(struct task_struct *task, const void *state);
 };
 
 /* The engine's table; its order is the order aspects are applied in. */
 enum ks_aspect_id {
 	KS_ASPECT_AFFINITY,
 	KS_ASPECT_SCHED,
+	KS_ASPECT_IRQ,
 	KS_NR_ASPECTS,
 };
 
@@ -89,6 +108,10 @@ void ks_engine_thread_changed(struct task_struct *task);
 void ks_engine_kick(struct ks_vcpu *v, struct task_struct *task);
 /* Any context: a VM appeared; match rules and place its threads soon. */
 void ks_engine_vm_appeared(void);
+/* Any context: a VM's host IRQs, irqfds or routes changed; steer soon. */
+void ks_engine_irqs_changed(void);
+/* Any context, even under the IRQ's desc lock: someone set @irq's mask. */
+void ks_engine_irq_moved(int irq);
 
 /*
  * Process context: under ks_policy_mutex, before a write changes a setting
@@ -100,7 +123,8 @@ void ks_engine_birth(struct ks_vm *vm);
 /*
  * Process context: under ks_policy_mutex and cpus_read_lock(), after a
  * setting of @vm changed (@v: of that vCPU; @emulator: of the emulator
- * threads), publish and apply what follows from it.
+ * threads), publish and apply what follows from it, to the VM's threads
+ * and host IRQs.
  */
 void ks_engine_resync(struct ks_vm *vm, struct ks_vcpu *v, bool emulator);
 

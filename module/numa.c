@@ -276,7 +276,7 @@ void ks_numa_vcpu_cpus(struct ks_vcpu *v, struct cpumask *out)
 }
 
 /* The CPUs of @vm's home, unwidened; empty without one. */
-static void ks_numa_home_cpus(struct ks_vm *vm, struct cpumask *out)
+void ks_numa_home_cpus(struct ks_vm *vm, struct cpumask *out)
 {
 	struct ks_numa_view view;
 

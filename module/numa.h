@@ -34,6 +34,7 @@ int ks_numa_home(struct ks_vm *vm, const struct ks_numa_cfg *cfg,
 int ks_numa_check_cpus(struct ks_vm *vm, struct ks_mask *cpus, bool emulator,
 		       const char *what);
 void ks_numa_vcpu_cpus(struct ks_vcpu *v, struct cpumask *out);
+void ks_numa_home_cpus(struct ks_vm *vm, struct cpumask *out);
 void ks_numa_emulator_cpus(struct pid *tgid, struct ks_vm **vms, int n,
 			   struct cpumask *out);
 bool ks_numa_vm_look(struct ks_vm *vm);

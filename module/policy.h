@@ -19,6 +19,7 @@
 #include <linux/types.h>
 
 #include "engine.h"
+#include "irqpol.h"
 #include "numa.h"
 #include "placement.h"
 #include "registry.h"
@@ -35,6 +36,8 @@ struct ks_vm_pol {
 	struct ks_mask *emulator_cpus;	/* the other threads'; NULL: none */
 	/* NUMA placement. */
 	struct ks_numa_cfg numa;	/* numa_node, numa_mode as given */
+	/* Interrupt steering. */
+	struct ks_irq_cfg irq;		/* irq_cpus as given */
 	int home_node;			/* in force while numa.set */
 	/* The engine's. */
 	unsigned int gen;		/* bumped on a change; hooks read it */
@@ -86,6 +89,16 @@ struct ks_vcpu_pol {
 	atomic_long_t numa_spills;
 };
 
+/*
+ * A host IRQ's: what the engine last did with it (1: steered, 0: no
+ * policy, -errno: why not; irq.c names them) and the moves by others it
+ * undid.
+ */
+struct ks_irq_pol {
+	int outcome;			/* under ks_policy_mutex */
+	atomic_long_t repairs;
+};
+
 #define KS_VCPU_WORK_QUEUED	0	/* twork is queued on its thread */
 #define KS_VCPU_DEMOTED		1	/* the RT guard has its class */
 #define KS_VCPU_UNLOAD_KICKED	2	/* unload woke its sleeping thread */
@@ -98,6 +111,11 @@ static inline struct ks_vm_pol *ks_vmp(struct ks_vm *vm)
 static inline struct ks_vcpu_pol *ks_vcp(struct ks_vcpu *v)
 {
 	return ks_vcpu_priv(v);
+}
+
+static inline struct ks_irq_pol *ks_irqp(struct ks_irq *irq)
+{
+	return ks_irq_priv(irq);
 }
 
 static inline struct ks_vcpu *ks_vcpu_of(struct ks_vcpu_pol *p)

@@ -16,25 +16,30 @@
  */
 #include <linux/hashtable.h>
 #include <linux/kvm_host.h>
+#include <linux/kvm_irqfd.h>
 #include <linux/rcupdate_wait.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
 
 #include "compat.h"
+#include "hostirq.h"
+#include "irqpol.h"
 #include "registry.h"
 #include "sysfs.h"
 
 /*
- * Guards both hashes, every vm->vcpus list, vm->dead and v->thread. Taken
- * in kprobe handlers, so nothing may sleep under it.
+ * Guards both hashes, every vm->vcpus and vm->irqs list, vm->dead,
+ * v->thread and each IRQ's route fields. Taken in kprobe handlers, so
+ * nothing may sleep under it. Members join and leave vm->irqs only from
+ * ks_wq, which also makes and removes their directories.
  */
 static DEFINE_SPINLOCK(ks_lock);
 static DEFINE_HASHTABLE(ks_vm_hash, 6);		/* by struct kvm * */
 static DEFINE_HASHTABLE(ks_vcpu_hash, 9);	/* by struct kvm_vcpu * */
 static u64 ks_vm_seq;				/* under ks_lock */
 
-static struct kmem_cache *ks_vm_cache, *ks_vcpu_cache;
+static struct kmem_cache *ks_vm_cache, *ks_vcpu_cache, *ks_irq_cache;
 static const struct ks_registry_owner *ks_owner;
 static struct workqueue_struct *ks_wq;	/* ordered: add before remove */
 
@@ -89,6 +94,29 @@ static void ks_vcpu_release(struct kobject *kobj)
 	kobject_put(&v->vm->kobj);
 	call_rcu(&v->rcu, ks_vcpu_free_rcu);
 }
+
+static void ks_irq_free_rcu(struct rcu_head *rcu)
+{
+	struct ks_irq *irq = container_of(rcu, struct ks_irq, rcu);
+
+	ks_owner->irq_free(irq);
+	kmem_cache_free(ks_irq_cache, irq);
+	ks_obj_freed();
+}
+
+static void ks_irq_release(struct kobject *kobj)
+{
+	struct ks_irq *irq = container_of(kobj, struct ks_irq, kobj);
+
+	kobject_put(&irq->vm->kobj);
+	call_rcu(&irq->rcu, ks_irq_free_rcu);
+}
+
+static const struct kobj_type ks_irq_ktype = {
+	.release = ks_irq_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = ks_irq_groups,
+};
 
 static const struct kobj_type ks_vm_ktype = {
 	.release = ks_vm_release,
@@ -183,6 +211,7 @@ static struct ks_vm *ks_vm_add(struct kvm *kvm, const struct ks_vmm *vmm)
 	atomic_inc(&ks_nr_objs);
 	kobject_init(&vm->kobj, &ks_vm_ktype);
 	INIT_LIST_HEAD(&vm->vcpus);
+	INIT_LIST_HEAD(&vm->irqs);
 	INIT_WORK(&vm->sysfs_work, ks_vm_sysfs_work);
 	vm->kvm = kvm;
 	vm->tgid = get_pid(vmm->tgid);
@@ -391,14 +420,43 @@ static struct ks_vcpu *ks_vm_next_new_vcpu(struct ks_vm *vm)
 	return found;
 }
 
+/* Removes the directories of the IRQs on @gone and drops them. */
+static void ks_irqs_drop(struct list_head *gone)
+{
+	struct ks_irq *irq, *tmp;
+
+	list_for_each_entry_safe(irq, tmp, gone, node) {
+		list_del(&irq->node);
+		if (irq->kobj.state_in_sysfs)
+			kobject_del(&irq->kobj);
+		kobject_put(&irq->kobj);	/* the registry's reference */
+	}
+}
+
+static void ks_irq_sysfs_add(struct ks_vm *vm, struct ks_irq *irq)
+{
+	int err;
+
+	if (!vm->irqs_kobj || irq->kobj.state_in_sysfs)
+		return;
+	err = kobject_add(&irq->kobj, vm->irqs_kobj, "%d", irq->irq);
+	if (err)
+		pr_warn_ratelimited("cannot add irqs/%d of VM %s: %d\n",
+				    irq->irq, vm->name, err);
+}
+
 static void ks_vm_sysfs_remove(struct ks_vm *vm)
 {
 	struct ks_vcpu *v, *tmp;
+	LIST_HEAD(gone_irqs);
 	LIST_HEAD(gone);
 
 	spin_lock(&ks_lock);
+	list_splice_init(&vm->irqs, &gone_irqs);
 	list_splice_init(&vm->vcpus, &gone);
 	spin_unlock(&ks_lock);
+
+	ks_irqs_drop(&gone_irqs);
 
 	list_for_each_entry_safe(v, tmp, &gone, node) {
 		list_del(&v->node);
@@ -407,6 +465,8 @@ static void ks_vm_sysfs_remove(struct ks_vm *vm)
 		kobject_put(&v->kobj);	/* the registry's reference */
 	}
 	if (vm->kobj.state_in_sysfs) {
+		kobject_del(vm->irqs_kobj);
+		kobject_put(vm->irqs_kobj);
 		kobject_del(vm->vcpus_kobj);
 		kobject_put(vm->vcpus_kobj);
 		kobject_del(&vm->kobj);
@@ -417,6 +477,7 @@ static void ks_vm_sysfs_remove(struct ks_vm *vm)
 static void ks_vm_sysfs_add(struct ks_vm *vm)
 {
 	struct ks_vcpu *v;
+	struct ks_irq *irq;
 	int err;
 
 	if (!vm->kobj.state_in_sysfs) {
@@ -424,11 +485,19 @@ static void ks_vm_sysfs_add(struct ks_vm *vm)
 		if (err)
 			goto fail;
 		vm->vcpus_kobj = kobject_create_and_add("vcpus", &vm->kobj);
-		if (!vm->vcpus_kobj) {
+		vm->irqs_kobj = kobject_create_and_add("irqs", &vm->kobj);
+		if (!vm->vcpus_kobj || !vm->irqs_kobj) {
+			kobject_put(vm->vcpus_kobj);
+			kobject_put(vm->irqs_kobj);
+			vm->vcpus_kobj = NULL;
+			vm->irqs_kobj = NULL;
 			kobject_del(&vm->kobj);
 			err = -ENOMEM;
 			goto fail;
 		}
+		/* IRQs paired before the VM's directory existed. */
+		list_for_each_entry(irq, &vm->irqs, node)
+			ks_irq_sysfs_add(vm, irq);
 	}
 	while ((v = ks_vm_next_new_vcpu(vm))) {
 		err = kobject_add(&v->kobj, vm->vcpus_kobj, "%d", v->id);
@@ -468,6 +537,220 @@ static void ks_vm_sysfs_work(struct work_struct *work)
 	else if (!dead)
 		ks_vm_sysfs_add(vm);
 	kobject_put(&vm->kobj);		/* the queued work's reference */
+}
+
+/* One of a VM's irqfds whose eventfd a host IRQ signals. */
+struct ks_irq_pair {
+	int irq;
+	void *eventfd;
+	int gsi;
+	int target_vcpu;
+	bool msi;			/* route is MSI, and only that */
+	bool paired;			/* matched with a listed ks_irq */
+	struct ks_msi_route route;
+};
+
+/*
+ * Under ks_lock, @vm alive: its irqfds that a listed producer signals,
+ * into @arr if they fit in @room; returns how many there are. KVM keeps
+ * each irqfd's route (irq_entry) under irqfds.lock; its type is 0 when the
+ * GSI has more than one route.
+ */
+static int ks_fill_pairs(struct ks_vm *vm, struct ks_irq_pair *arr, int room)
+{
+	struct kvm_kernel_irqfd *irqfd;
+	struct ks_irq_pair *p;
+	unsigned long flags;
+	int irq, n = 0;
+
+	lockdep_assert_held(&ks_lock);
+	spin_lock_irqsave(&vm->kvm->irqfds.lock, flags);
+	list_for_each_entry(irqfd, &vm->kvm->irqfds.items, list) {
+		irq = ks_hostirq_of_eventfd(irqfd->eventfd);
+		if (irq < 0 || n++ >= room)
+			continue;
+		p = &arr[n - 1];
+		memset(p, 0, sizeof(*p));
+		p->irq = irq;
+		p->eventfd = irqfd->eventfd;
+		p->gsi = irqfd->gsi;
+		p->msi = irqfd->irq_entry.type == KVM_IRQ_ROUTING_MSI;
+		p->route.address_lo = irqfd->irq_entry.msi.address_lo;
+		p->route.address_hi = irqfd->irq_entry.msi.address_hi;
+		p->route.data = irqfd->irq_entry.msi.data;
+	}
+	spin_unlock_irqrestore(&vm->kvm->irqfds.lock, flags);
+	return n;
+}
+
+/* @vm's pairs (kfree() them); *@n their number, or -ENODEV, -ENOMEM. */
+static struct ks_irq_pair *ks_vm_pairs(struct ks_vm *vm, int *n)
+{
+	struct ks_irq_pair *arr = NULL;
+	int room = 0, nr_ids, i, *ids;
+	bool x2apic_format;
+	struct ks_vcpu *v;
+
+	for (;;) {
+		spin_lock(&ks_lock);
+		*n = vm->dead ? -ENODEV : ks_fill_pairs(vm, arr, room);
+		x2apic_format = !vm->dead && vm->kvm->arch.x2apic_format;
+		nr_ids = 0;
+		list_for_each_entry(v, &vm->vcpus, node)
+			nr_ids++;
+		spin_unlock(&ks_lock);
+		if (*n <= room)
+			break;
+		kfree(arr);
+		room = *n + 4;
+		arr = kcalloc(room, sizeof(*arr), GFP_KERNEL);
+		if (!arr) {
+			*n = -ENOMEM;
+			return NULL;
+		}
+	}
+	if (*n <= 0)
+		return arr;
+	/* vCPUs only come, never go, while the VM lives: nr_ids is enough. */
+	ids = kcalloc(nr_ids, sizeof(*ids), GFP_KERNEL);
+	if (nr_ids && !ids) {
+		kfree(arr);
+		*n = -ENOMEM;
+		return NULL;
+	}
+	i = 0;
+	spin_lock(&ks_lock);
+	list_for_each_entry(v, &vm->vcpus, node)
+		if (i < nr_ids)
+			ids[i++] = v->id;
+	spin_unlock(&ks_lock);
+	for (nr_ids = i, i = 0; i < *n; i++)
+		arr[i].target_vcpu = arr[i].msi ?
+			ks_msi_target_vcpu(&arr[i].route, x2apic_format, ids,
+					   nr_ids) : -1;
+	kfree(ids);
+	return arr;
+}
+
+static struct ks_irq_pair *ks_pair_find(struct ks_irq_pair *arr, int n,
+					struct ks_irq *irq)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (arr[i].irq == irq->irq && arr[i].eventfd == irq->eventfd)
+			return &arr[i];
+	return NULL;
+}
+
+static struct ks_irq *ks_irq_new(struct ks_vm *vm, const struct ks_irq_pair *p)
+{
+	struct ks_irq *irq = kmem_cache_zalloc(ks_irq_cache, GFP_KERNEL);
+
+	if (!irq)
+		return NULL;
+	atomic_inc(&ks_nr_objs);
+	kobject_init(&irq->kobj, &ks_irq_ktype);
+	kobject_get(&vm->kobj);
+	irq->vm = vm;
+	irq->irq = p->irq;
+	irq->eventfd = p->eventfd;
+	irq->gsi = p->gsi;
+	irq->target_vcpu = p->target_vcpu;
+	return irq;
+}
+
+/*
+ * On ks_wq: @vm's IRQs are its irqfds' pairs now. Those that went are
+ * dropped before new ones come, so an IRQ number freed and requested
+ * again gets a fresh directory.
+ */
+static void ks_vm_refresh_irqs(struct ks_vm *vm)
+{
+	struct ks_irq *irq, *tmp;
+	struct ks_irq_pair *arr, *p;
+	LIST_HEAD(gone);
+	int i, n;
+
+	arr = ks_vm_pairs(vm, &n);
+	if (n == -ENOMEM)
+		pr_warn_ratelimited("out of memory pairing the IRQs of VM %s\n",
+				    vm->name);
+	if (n < 0)
+		return;
+	spin_lock(&ks_lock);
+	list_for_each_entry_safe(irq, tmp, &vm->irqs, node) {
+		p = ks_pair_find(arr, n, irq);
+		if (p && !vm->dead) {
+			p->paired = true;
+			irq->gsi = p->gsi;
+			irq->target_vcpu = p->target_vcpu;
+		} else {
+			list_move(&irq->node, &gone);
+		}
+	}
+	spin_unlock(&ks_lock);
+	ks_irqs_drop(&gone);
+	for (i = 0; i < n; i++) {
+		if (arr[i].paired)
+			continue;
+		irq = ks_irq_new(vm, &arr[i]);
+		if (!irq) {
+			pr_warn_ratelimited("out of memory tracking IRQ %d\n",
+					    arr[i].irq);
+			continue;
+		}
+		spin_lock(&ks_lock);
+		if (!vm->dead)
+			list_add_tail(&irq->node, &vm->irqs);
+		spin_unlock(&ks_lock);
+		if (list_empty(&irq->node)) {
+			kobject_put(&irq->kobj);
+			continue;
+		}
+		ks_irq_sysfs_add(vm, irq);
+	}
+	kfree(arr);
+}
+
+static void ks_irqs_refresh_fn(struct work_struct *work)
+{
+	struct ks_vm **vms;
+	int i, n;
+
+	n = ks_get_vms(&vms);
+	for (i = 0; i < n; i++)
+		ks_vm_refresh_irqs(vms[i]);
+	if (n >= 0)
+		ks_put_vms(vms, n);
+}
+
+static DECLARE_WORK(ks_irqs_work, ks_irqs_refresh_fn);
+
+void ks_registry_refresh_irqs(void)
+{
+	queue_work(ks_wq, &ks_irqs_work);
+	flush_work(&ks_irqs_work);
+}
+
+int ks_irq_gsi(struct ks_irq *irq)
+{
+	int gsi;
+
+	spin_lock(&ks_lock);
+	gsi = irq->gsi;
+	spin_unlock(&ks_lock);
+	return gsi;
+}
+
+int ks_irq_target_vcpu(struct ks_irq *irq)
+{
+	int id;
+
+	spin_lock(&ks_lock);
+	id = irq->target_vcpu;
+	spin_unlock(&ks_lock);
+	return id;
 }
 
 int ks_vm_nr_vcpus(struct ks_vm *vm)
@@ -656,7 +939,25 @@ static int ks_fill_vms(void *from, void **arr, int room)
 	return n;
 }
 
-/* Release with ks_put_vcpus() / ks_put_vms(). */
+static int ks_fill_irqs(void *from, void **arr, int room)
+{
+	struct ks_vm *vm = from;
+	struct ks_irq *irq;
+	int n = 0;
+
+	list_for_each_entry(irq, &vm->irqs, node)
+		n++;
+	if (n > room)
+		return n;
+	n = 0;
+	list_for_each_entry(irq, &vm->irqs, node) {
+		kobject_get(&irq->kobj);
+		arr[n++] = irq;
+	}
+	return n;
+}
+
+/* Release with ks_put_vcpus() / ks_put_vms() / ks_put_irqs(). */
 int ks_vm_get_vcpus(struct ks_vm *vm, struct ks_vcpu ***out)
 {
 	int n;
@@ -671,6 +972,21 @@ int ks_get_vms(struct ks_vm ***out)
 
 	*out = ks_snapshot(ks_fill_vms, NULL, &n);
 	return n;
+}
+
+int ks_vm_get_irqs(struct ks_vm *vm, struct ks_irq ***out)
+{
+	int n;
+
+	*out = ks_snapshot(ks_fill_irqs, vm, &n);
+	return n;
+}
+
+void ks_put_irqs(struct ks_irq **irqs, int n)
+{
+	while (n-- > 0)
+		kobject_put(&irqs[n]->kobj);
+	kfree(irqs);
 }
 
 void ks_put_vcpus(struct ks_vcpu **vcpus, int n)
@@ -696,8 +1012,11 @@ int ks_registry_init(const struct ks_registry_owner *owner)
 	ks_vcpu_cache = kmem_cache_create("ks_vcpu",
 					  sizeof(struct ks_vcpu) + owner->vcpu_size,
 					  __alignof__(struct ks_vcpu), 0, NULL);
+	ks_irq_cache = kmem_cache_create("ks_irq",
+					 sizeof(struct ks_irq) + owner->irq_size,
+					 __alignof__(struct ks_irq), 0, NULL);
 	ks_wq = alloc_ordered_workqueue("kvmsched", 0);
-	if (!ks_vm_cache || !ks_vcpu_cache || !ks_wq) {
+	if (!ks_vm_cache || !ks_vcpu_cache || !ks_irq_cache || !ks_wq) {
 		ks_registry_exit();
 		return -ENOMEM;
 	}
@@ -712,6 +1031,7 @@ void ks_registry_exit(void)
 	wait_var_event(&ks_nr_objs, !atomic_read(&ks_nr_objs));
 	/* The callbacks that freed them have returned. */
 	rcu_barrier();
+	kmem_cache_destroy(ks_irq_cache);
 	kmem_cache_destroy(ks_vcpu_cache);
 	kmem_cache_destroy(ks_vm_cache);
 	/*

@@ -31,8 +31,10 @@ struct ks_vmm {
 struct ks_vm {
 	struct kobject kobj;		/* vms/<pid>-<seq>/ */
 	struct kobject *vcpus_kobj;	/* vms/<pid>-<seq>/vcpus/ */
+	struct kobject *irqs_kobj;	/* vms/<pid>-<seq>/irqs/ */
 	struct hlist_node hnode;	/* in the VM hash until dead */
 	struct list_head vcpus;		/* ks_vcpu.node; under ks_lock */
+	struct list_head irqs;		/* ks_irq.node; under ks_lock */
 	struct kvm *kvm;		/* deref only under ks_lock, !dead */
 	struct pid *tgid;		/* the VMM process; own reference */
 	u64 seq;			/* unique for the module's lifetime */
@@ -59,14 +61,32 @@ struct ks_vcpu {
 };
 
 /*
+ * A host IRQ that delivers into the VM: its handler signals an eventfd
+ * that one of the VM's irqfds injects (hostirq.h).
+ */
+struct ks_irq {
+	struct kobject kobj;		/* vms/<vm>/irqs/<irq>/ */
+	struct list_head node;		/* in vm->irqs */
+	struct ks_vm *vm;		/* a reference */
+	int irq;			/* the Linux IRQ of /proc/interrupts */
+	void *eventfd;			/* compared, never dereferenced */
+	/* From the irqfd's route when last paired; under ks_lock. */
+	int gsi;
+	int target_vcpu;		/* the vCPU id it targets; -1: none */
+	struct rcu_head rcu;
+	unsigned long priv[];		/* the owner's block */
+};
+
+/*
  * The owner of the blocks after each object (the policy layer): their
  * sizes, and what frees what a block points to. The free functions run
  * after an RCU grace period, from the object's last release.
  */
 struct ks_registry_owner {
-	size_t vm_size, vcpu_size;
+	size_t vm_size, vcpu_size, irq_size;
 	void (*vm_free)(struct ks_vm *vm);
 	void (*vcpu_free)(struct ks_vcpu *v);
+	void (*irq_free)(struct ks_irq *irq);
 };
 
 /* The owner's block of an object, zeroed when the object is made. */
@@ -78,6 +98,11 @@ static inline void *ks_vm_priv(struct ks_vm *vm)
 static inline void *ks_vcpu_priv(struct ks_vcpu *v)
 {
 	return v->priv;
+}
+
+static inline void *ks_irq_priv(struct ks_irq *irq)
+{
+	return irq->priv;
 }
 
 static inline struct ks_vcpu *ks_vcpu_from_priv(void *priv)
@@ -104,6 +129,11 @@ bool ks_registry_has_vms(struct pid *tgid);
 struct ks_vcpu *ks_registry_bind_current(void);
 /* Every vCPU bound to the thread KVM records as running it now. */
 void ks_registry_refresh_threads(void);
+/*
+ * Every VM's IRQs paired again with its irqfds and routes. Waits for the
+ * registry's sysfs work: never under a lock that a sysfs file takes.
+ */
+void ks_registry_refresh_irqs(void);
 void ks_vmm_snapshot(struct ks_vmm *vmm, struct task_struct *task);
 void ks_registry_clear(void);
 int ks_registry_init(const struct ks_registry_owner *owner);
@@ -127,6 +157,8 @@ struct ks_ram {
 /* Reads for sysfs: -ENODEV once KVM has destroyed the VM. */
 int ks_vm_get_ram(struct ks_vm *vm, struct ks_ram *ram);
 int ks_vm_nr_vcpus(struct ks_vm *vm);
+int ks_irq_gsi(struct ks_irq *irq);
+int ks_irq_target_vcpu(struct ks_irq *irq);
 int ks_vcpu_tid(struct ks_vcpu *v);
 int ks_vcpu_last_cpu(struct ks_vcpu *v);
 
@@ -136,6 +168,8 @@ struct task_struct *ks_vcpu_get_task(struct ks_vcpu *v);
 bool ks_vm_runs_thread(struct ks_vm *vm, struct pid *pid);
 int ks_vm_get_vcpus(struct ks_vm *vm, struct ks_vcpu ***out);
 int ks_get_vms(struct ks_vm ***out);
+int ks_vm_get_irqs(struct ks_vm *vm, struct ks_irq ***out);
+void ks_put_irqs(struct ks_irq **irqs, int n);
 void ks_put_vcpus(struct ks_vcpu **vcpus, int n);
 void ks_put_vms(struct ks_vm **vms, int n);
 

@@ -22,6 +22,7 @@
 #include "numa.h"
 #include "policy.h"
 #include "registry.h"
+#include "irq.h"
 #include "rulematch.h"
 #include "rules.h"
 #include "sched.h"
@@ -41,6 +42,7 @@ struct ks_rule {
 	struct ks_sched_cfg sched;	/* given to the VM's own settings */
 	struct ks_sched_cfg emulator_sched;	/* given to the VM's emulator_* */
 	struct ks_numa_cfg numa;	/* given to the VM's numa_node */
+	struct ks_irq_cfg irq;		/* given to the VM's irq_cpus if set */
 	atomic_long_t matched;
 };
 
@@ -74,6 +76,7 @@ static void ks_rule_release(struct kobject *kobj)
 	ks_rule_clear_match(r);
 	kfree(r->cpus);
 	kfree(r->emulator_cpus);
+	kfree(r->irq.cpus);
 	kfree(r);
 	if (atomic_dec_and_test(&ks_nr_rule_objs))
 		wake_up_var(&ks_nr_rule_objs);
@@ -118,7 +121,7 @@ bool ks_rules_apply(struct ks_vm *vm)
 {
 	struct ks_vm_pol *vp = ks_vmp(vm);
 	struct ks_match_score best = { }, score;
-	struct ks_mask *cpus, *emu;
+	struct ks_mask *cpus, *emu, *irq_cpus;
 	struct ks_rule *r, *win = NULL;
 	struct task_struct *task;
 	char what[112];
@@ -143,9 +146,12 @@ bool ks_rules_apply(struct ks_vm *vm)
 
 	cpus = ks_mask_dup(win->cpus);
 	emu = ks_mask_dup(win->emulator_cpus);
-	if ((win->cpus && !cpus) || (win->emulator_cpus && !emu)) {
+	irq_cpus = ks_mask_dup(win->irq.cpus);
+	if ((win->cpus && !cpus) || (win->emulator_cpus && !emu) ||
+	    (win->irq.cpus && !irq_cpus)) {
 		kfree(cpus);
 		kfree(emu);
+		kfree(irq_cpus);
 		pr_warn_ratelimited("out of memory applying rule %s to VM %s\n",
 				    win->name, vm->name);
 		return false;
@@ -178,6 +184,11 @@ bool ks_rules_apply(struct ks_vm *vm)
 	}
 	if (win->numa.has_mode)
 		vp->numa.mode = win->numa.mode;
+	if (win->irq.mode != KS_IRQ_UNSET) {
+		kfree(vp->irq.cpus);
+		vp->irq.mode = win->irq.mode;
+		vp->irq.cpus = irq_cpus;
+	}
 	strscpy(vp->rule, win->name, sizeof(vp->rule));
 	atomic_long_inc(&win->matched);
 	return true;
@@ -400,6 +411,34 @@ ssize_t ks_rule_sched_store(struct kobject *kobj, enum ks_sched_scope scope,
 	err = ks_sched_cfg_store(ks_rule_cfg(kobj, scope), f, buf, what);
 	mutex_unlock(&ks_policy_mutex);
 	return err ? err : len;
+}
+
+ssize_t ks_rule_irq_show(struct kobject *kobj, char *buf)
+{
+	ssize_t len;
+
+	mutex_lock(&ks_policy_mutex);
+	len = ks_irq_cfg_show(&to_rule(kobj)->irq, buf);
+	mutex_unlock(&ks_policy_mutex);
+	return len;
+}
+
+ssize_t ks_rule_irq_store(struct kobject *kobj, const char *buf, size_t len)
+{
+	struct ks_rule *r = to_rule(kobj);
+	struct ks_irq_cfg cfg;
+	char what[64];
+	int err;
+
+	snprintf(what, sizeof(what), "rules/%s/irq_cpus", r->name);
+	err = ks_irq_cfg_parse(buf, what, &cfg);
+	if (err)
+		return err;
+	mutex_lock(&ks_policy_mutex);
+	swap(r->irq, cfg);
+	mutex_unlock(&ks_policy_mutex);
+	kfree(cfg.cpus);
+	return len;
 }
 
 ssize_t ks_rule_matched_show(struct kobject *kobj, char *buf)

@@ -12,6 +12,7 @@
 
 #include "affinity.h"
 #include "engine.h"
+#include "irq.h"
 #include "numa.h"
 #include "policy.h"
 #include "registry.h"
@@ -218,5 +219,42 @@ ssize_t ks_setting_numa_mode_store(struct ks_vm *vm, const char *buf,
 out:
 	cpus_read_unlock();
 	mutex_unlock(&ks_policy_mutex);
+	return err ? err : len;
+}
+
+ssize_t ks_setting_irq_show(struct ks_vm *vm, char *buf)
+{
+	ssize_t len;
+
+	mutex_lock(&ks_policy_mutex);
+	len = ks_irq_cfg_show(&ks_vmp(vm)->irq, buf);
+	mutex_unlock(&ks_policy_mutex);
+	return len;
+}
+
+ssize_t ks_setting_irq_store(struct ks_vm *vm, const char *buf, size_t len)
+{
+	struct ks_irq_cfg cfg;
+	char what[64];
+	int err;
+
+	snprintf(what, sizeof(what), "vms/%s/irq_cpus", vm->name);
+	err = ks_irq_cfg_parse(buf, what, &cfg);
+	if (err)
+		return err;
+	mutex_lock(&ks_policy_mutex);
+	cpus_read_lock();
+	if (!ks_vm_alive(vm)) {
+		err = -ENODEV;
+		goto out;
+	}
+	ks_engine_birth(vm);
+	swap(ks_vmp(vm)->irq, cfg);
+	/* The emulator's resync: the vCPUs are not concerned. */
+	ks_engine_resync(vm, NULL, true);
+out:
+	cpus_read_unlock();
+	mutex_unlock(&ks_policy_mutex);
+	kfree(cfg.cpus);
 	return err ? err : len;
 }

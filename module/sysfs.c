@@ -19,6 +19,7 @@
 #include "engine.h"
 #include "features.h"
 #include "guard.h"
+#include "irq.h"
 #include "memnodes.h"
 #include "numa.h"
 #include "policy.h"
@@ -33,12 +34,14 @@ enum ks_dir {
 	KS_DIR_VM,		/* vms/<vm>/ */
 	KS_DIR_VCPU,		/* vms/<vm>/vcpus/<id>/ */
 	KS_DIR_RULE,		/* rules/<name>/ */
+	KS_DIR_IRQ,		/* vms/<vm>/irqs/<irq>/ */
 	KS_NR_DIRS,
 };
 
 #define KS_IN_VM	BIT(KS_DIR_VM)
 #define KS_IN_VCPU	BIT(KS_DIR_VCPU)
 #define KS_IN_RULE	BIT(KS_DIR_RULE)
+#define KS_IN_IRQ	BIT(KS_DIR_IRQ)
 
 /* How a file is read and written. */
 enum ks_ftype {
@@ -72,6 +75,11 @@ static struct ks_vm *to_vm(struct kobject *kobj)
 static struct ks_vcpu *to_vcpu(struct kobject *kobj)
 {
 	return container_of(kobj, struct ks_vcpu, kobj);
+}
+
+static struct ks_irq *to_irq(struct kobject *kobj)
+{
+	return container_of(kobj, struct ks_irq, kobj);
 }
 
 static ssize_t pid_show(struct kobject *kobj, char *buf)
@@ -176,6 +184,47 @@ static ssize_t rt_demoted_show(struct kobject *kobj, char *buf)
 						&ks_vcp(to_vcpu(kobj))->flags));
 }
 
+static ssize_t irq_cpus_show(struct kobject *kobj, char *buf)
+{
+	return ks_setting_irq_show(to_vm(kobj), buf);
+}
+
+static ssize_t irq_cpus_store(struct kobject *kobj, const char *buf,
+			      size_t len)
+{
+	return ks_setting_irq_store(to_vm(kobj), buf, len);
+}
+
+static ssize_t source_show(struct kobject *kobj, char *buf)
+{
+	return ks_irq_source_show(to_irq(kobj), buf);
+}
+
+static ssize_t gsi_show(struct kobject *kobj, char *buf)
+{
+	return ks_irq_gsi_show(to_irq(kobj), buf);
+}
+
+static ssize_t target_vcpu_show(struct kobject *kobj, char *buf)
+{
+	return ks_irq_target_vcpu_show(to_irq(kobj), buf);
+}
+
+static ssize_t irq_effective_cpus_show(struct kobject *kobj, char *buf)
+{
+	return ks_irq_effective_show(to_irq(kobj), buf);
+}
+
+static ssize_t steering_show(struct kobject *kobj, char *buf)
+{
+	return ks_irq_steering_show(to_irq(kobj), buf);
+}
+
+static ssize_t repairs_show(struct kobject *kobj, char *buf)
+{
+	return ks_irq_repairs_show(to_irq(kobj), buf);
+}
+
 #define KS_OWN(_name, _mode, _dirs, _show, _store)			\
 	{ .name = _name, .mode = _mode, .dirs = _dirs, .type = KS_FT_OWN, \
 	  .show = _show, .store = _store }
@@ -256,6 +305,17 @@ static const struct ks_file ks_files[] = {
 	KS_COUNTER_FILE("rt_demotions", KS_IN_VCPU,
 			offsetof(struct ks_vcpu_pol, rt_demotions)),
 	KS_OWN("rt_demoted", 0444, KS_IN_VCPU, rt_demoted_show, NULL),
+	/* Interrupt steering: the setting, then each host IRQ. */
+	KS_OWN("irq_cpus", 0600, KS_IN_VM, irq_cpus_show, irq_cpus_store),
+	KS_OWN("irq_cpus", 0600, KS_IN_RULE, ks_rule_irq_show,
+	       ks_rule_irq_store),
+	KS_OWN("source", 0444, KS_IN_IRQ, source_show, NULL),
+	KS_OWN("gsi", 0444, KS_IN_IRQ, gsi_show, NULL),
+	KS_OWN("target_vcpu", 0444, KS_IN_IRQ, target_vcpu_show, NULL),
+	KS_OWN("effective_cpus", 0444, KS_IN_IRQ, irq_effective_cpus_show,
+	       NULL),
+	KS_OWN("steering", 0444, KS_IN_IRQ, steering_show, NULL),
+	KS_OWN("repairs", 0400, KS_IN_IRQ, repairs_show, NULL),
 };
 
 /* One file in one directory kind: what ks_files[] says, and where. */
@@ -273,11 +333,13 @@ static struct attribute_group ks_dir_group[KS_NR_DIRS];
 const struct attribute_group *ks_vm_groups[2];
 const struct attribute_group *ks_vcpu_groups[2];
 const struct attribute_group *ks_rule_groups[2];
+const struct attribute_group *ks_irq_groups[2];
 
 static const struct attribute_group **const ks_dir_groups[KS_NR_DIRS] = {
 	[KS_DIR_VM] = ks_vm_groups,
 	[KS_DIR_VCPU] = ks_vcpu_groups,
 	[KS_DIR_RULE] = ks_rule_groups,
+	[KS_DIR_IRQ] = ks_irq_groups,
 };
 
 /* A VM or vCPU directory's objects: the vCPU is NULL in a VM directory. */
@@ -383,9 +445,11 @@ static int ks_files_init(void)
 	for (d = 0; d < KS_NR_DIRS; d++)
 		ks_dir_attrs[d] = kcalloc(ARRAY_SIZE(ks_files) + 1,
 					  sizeof(*ks_dir_attrs[d]), GFP_KERNEL);
-	if (!ks_attrs || !ks_dir_attrs[0] || !ks_dir_attrs[1] ||
-	    !ks_dir_attrs[2])
+	if (!ks_attrs)
 		return -ENOMEM;
+	for (d = 0; d < KS_NR_DIRS; d++)
+		if (!ks_dir_attrs[d])
+			return -ENOMEM;
 	a = ks_attrs;
 	for (d = 0; d < KS_NR_DIRS; d++) {
 		for (i = 0; i < ARRAY_SIZE(ks_files); i++) {

@@ -10,6 +10,7 @@ extern struct kobject *ks_vms_kobj;		/* /sys/kernel/kvmsched/vms */
 extern const struct attribute_group *ks_vm_groups[];
 extern const struct attribute_group *ks_vcpu_groups[];
 extern const struct attribute_group *ks_rule_groups[];
+extern const struct attribute_group *ks_irq_groups[];
 
 int ks_sysfs_init(void);
 void ks_sysfs_exit(void);
