@@ -26,6 +26,11 @@ awk '/^What:/ { what[n++] = $2 }
 check "ABI documents list entries" test -s /tmp/abi.list
 caps=" $(cat "$KS/capabilities") "
 while read -r what mode cap; do
+	# A VM's IRQ directories exist only with a device passed through:
+	# 87-irq walks them.
+	case $what in
+	*"/irqs/<irq>"*) [ -n "$(ls -d "$KS"/vms/*/irqs/*/ 2>/dev/null)" ] || continue ;;
+	esac
 	pattern=$(echo "$what" | sed -e 's/<[a-z]*>/*/g' -e 's|/$||')
 	found=0
 	for path in $pattern; do

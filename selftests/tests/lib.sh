@@ -38,8 +38,8 @@ ks_loaded() { [ -d "$KS" ]; }
 
 # Every capability with kvm.ko loaded, and ks_caps: the capabilities line
 # without "slice", which only kernels with EEVDF custom slices (6.12+) list.
-KS_ALL_CAPS="vm_destroy vcpu_create vcpu_run affinity sched rt_guard"
-ks_caps() { sed 's/ slice$//' "$KS/capabilities"; }
+KS_ALL_CAPS="vm_destroy vcpu_create vcpu_run affinity sched rt_guard irq"
+ks_caps() { sed 's/ slice / /; s/ slice$//' "$KS/capabilities"; }
 ks_load() { ks_loaded || insmod "$KSDIR/kvmsched.ko"; }
 ks_unload() { ! ks_loaded || rmmod kvmsched; }
 
@@ -261,3 +261,110 @@ try_bad() {
 
 # The clock, to 10 ms (busybox date has no %N).
 uptime_ns() { awk '{ printf "%.0f\n", $1 * 1e9 }' /proc/uptime; }
+
+# --- Passed-through devices and their host IRQs (the edu test device).
+
+# The PCI addresses of the emulated edu devices (1234:11e8), one a line.
+edu_devices() {
+	local d
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = 0x1234 ] && [ "$(cat "$d/device")" = 0x11e8 ] &&
+			echo "${d##*/}"
+	done
+}
+
+# vfio_bind BDF: the device driven by vfio-pci (as libvirt's managed mode
+# does), its IOMMU group's node present.
+vfio_bind() {
+	local d=/sys/bus/pci/devices/$1
+	[ "$(basename "$(readlink "$d/driver" 2>/dev/null)")" != vfio-pci ] || return 0
+	[ ! -e "$d/driver" ] || echo "$1" >"$d/driver/unbind"
+	echo vfio-pci >"$d/driver_override"
+	echo "$1" >/sys/bus/pci/drivers_probe
+	[ -e "/dev/vfio/$(basename "$(readlink "$d/iommu_group")")" ]
+}
+
+# vfio_start NAME FD ARGS...: starts ksvfio in the background with its
+# commands on FIFO /tmp/NAME.in, held open on descriptor FD (3-9), and
+# its replies in /tmp/NAME.out; sets VFIO_PID and waits until every vCPU
+# is in the guest.
+vfio_start() {
+	local name=$1 fd=$2
+	shift 2
+	rm -f "/tmp/$name.in" "/tmp/$name.out" "/tmp/$name.ready"
+	mkfifo "/tmp/$name.in"
+	ksvfio -r "/tmp/$name.ready" "$@" <"/tmp/$name.in" >"/tmp/$name.out" 2>&1 &
+	VFIO_PID=$!
+	eval "exec $fd>/tmp/$name.in"
+	wait_for 60 test -f "/tmp/$name.ready"
+}
+
+# vfio_cmd NAME FD COMMAND: sends COMMAND, waits for its one reply line,
+# prints it; fails unless the reply starts with "ok".
+lines_past() { [ "$(wc -l <"$1")" -gt "$2" ]; }
+vfio_cmd() {
+	local name=$1 fd=$2 n
+	shift 2
+	n=$(wc -l <"/tmp/$name.out")
+	echo "$*" >&"$fd"
+	wait_for 30 lines_past "/tmp/$name.out" "$n" || return 1
+	sed -n "$((n + 1))p" "/tmp/$name.out"
+	sed -n "$((n + 1))p" "/tmp/$name.out" | grep -q '^ok '
+}
+
+# vfio_stop NAME FD PID: quits ksvfio, which must exit 0.
+vfio_stop() {
+	echo quit >&"$2"
+	eval "exec $2>&-"
+	wait "$3"
+}
+
+# irq_of BDF: the host IRQ of the device's first MSI vector (VFIO's).
+irq_of() {
+	awk -v n="vfio-msi[0]($1)" '$NF == n { sub(":", "", $1); print $1 }' /proc/interrupts
+}
+
+# in_cpulist CPULIST LIST: every CPU of the first is in the second.
+in_cpulist() {
+	awk -v a="$1" -v b="$2" 'function expand(l, set,   n, i, p, r, c) {
+		n = split(l, p, ",")
+		for (i = 1; i <= n; i++) {
+			if (split(p[i], r, "-") == 1) r[2] = r[1]
+			for (c = r[1]; c <= r[2]; c++) set[c] = 1
+		}
+	}
+	BEGIN { expand(a, x); expand(b, y); for (c in x) if (!(c in y)) exit 1 }'
+}
+
+# irq_on IRQ CPULIST: the IRQ's mask is CPULIST and it fires within it.
+irq_on() {
+	[ "$(cat "/proc/irq/$1/smp_affinity_list")" = "$2" ] &&
+		in_cpulist "$(cat "/proc/irq/$1/effective_affinity_list")" "$2"
+}
+
+# irq_counts IRQ: "cpu:count" for each online CPU (/proc/interrupts has a
+# column per online CPU).
+irq_counts() {
+	awk -v irq="$1:" 'NR == 1 { for (i = 1; i <= NF; i++) cpu[i] = substr($i, 4); n = NF; next }
+		$1 == irq { s = ""; for (i = 1; i <= n; i++) s = s " " cpu[i] ":" $(i + 1); print substr(s, 2) }' /proc/interrupts
+}
+
+# irq_delta BEFORE AFTER CPULIST: "in N out M": the interrupts between two
+# irq_counts on the CPUs of CPULIST and on the others online in both.
+irq_delta() {
+	awk -v a="$1" -v b="$2" -v l="$3" 'BEGIN {
+		n = split(a, x, " ")
+		for (i = 1; i <= n; i++) { split(x[i], p, ":"); was[p[1]] = p[2] }
+		m = split(l, parts, ",")
+		for (i = 1; i <= m; i++) {
+			if (split(parts[i], r, "-") == 1) r[2] = r[1]
+			for (c = r[1]; c <= r[2]; c++) want[c] = 1
+		}
+		n = split(b, y, " ")
+		for (i = 1; i <= n; i++) {
+			split(y[i], p, ":")
+			if (!(p[1] in was)) continue
+			if (p[1] in want) hit += p[2] - was[p[1]]; else miss += p[2] - was[p[1]]
+		}
+		printf "in %d out %d\n", hit, miss }'
+}
