@@ -59,6 +59,7 @@ check_on() {
 	fi
 }
 irq_dir_is() { [ -d "$1/irqs/$2" ]; }
+reads() { [ "$(cat "$1")" = "$2" ]; }
 
 # --- VM A starts before kvmsched: found by the scan at load.
 vfio_start a 4 -d "$BDF_A" -n 2 -t 1 || nok "VM A started"
@@ -114,7 +115,7 @@ check_on "follow: on vCPU 1's CPU" "$IRQ_A" 3
 raise a 4 "$IRQ_A" 20 3 "follow vCPU 1"
 vfio_cmd a 4 route 0 >/dev/null || nok "route to vCPU 0"
 check "guest re-routes to vCPU 0: target_vcpu follows" \
-	wait_for 10 test "$(cat "$A/irqs/$IRQ_A/target_vcpu")" = 0
+	wait_for 10 reads "$A/irqs/$IRQ_A/target_vcpu" 0
 check_on "guest re-routes to vCPU 0: the IRQ follows" "$IRQ_A" 1
 raise a 4 "$IRQ_A" 20 1 "follow vCPU 0"
 kswrite "$A/vcpus/0/cpus" 0 >/dev/null
@@ -130,7 +131,7 @@ raise a 4 "$IRQ_A" 20 2 "emulator"
 kswrite "$A/irq_cpus" 1-2 >/dev/null
 r0=$(cat "$A/irqs/$IRQ_A/repairs")
 echo 3 >"/proc/irq/$IRQ_A/smp_affinity_list"
-check "rogue smp_affinity write undone" wait_for 5 test "$(cat "/proc/irq/$IRQ_A/smp_affinity_list")" = 1-2
+check "rogue smp_affinity write undone" wait_for 5 reads "/proc/irq/$IRQ_A/smp_affinity_list" 1-2
 check_eq "rogue write counted" "$(cat "$A/irqs/$IRQ_A/repairs")" $((r0 + 1))
 settle a 4 "$IRQ_A"
 raise a 4 "$IRQ_A" 20 1-2 "after the rogue write"
@@ -154,8 +155,7 @@ echo "# 40 rogue writes 25 ms apart: $((r1 - r0)) repairs"
 # allows one per doubling wait from 100 ms: at most 12 in the loop's first
 # 20 s, however slow the emulator runs it.
 check "rogue loop: repairs bounded" test $((r1 - r0)) -le 12 -a $((r1 - r0)) -ge 1
-mask_back() { [ "$(cat "/proc/irq/$IRQ_A/smp_affinity_list")" = 2 ]; }
-if wait_for 15 mask_back; then
+if wait_for 15 reads "/proc/irq/$IRQ_A/smp_affinity_list" 2; then
 	ok "rogue loop stopped: the IRQ comes back"
 else
 	nok "rogue loop stopped: the IRQ comes back"
@@ -172,7 +172,7 @@ check_on "a CPU of the target offline: on the others" "$IRQ_A" 3
 raise a 4 "$IRQ_A" 10 3 "CPU 2 offline"
 echo 0 >/sys/devices/system/cpu/cpu3/online
 check "every CPU of the target offline: held" \
-	wait_for 10 test "$(cat "$A/irqs/$IRQ_A/steering")" = held
+	wait_for 10 reads "$A/irqs/$IRQ_A/steering" held
 echo 1 >/sys/devices/system/cpu/cpu3/online
 check_on "a CPU of the target online: steered back" "$IRQ_A" 3
 echo 1 >/sys/devices/system/cpu/cpu2/online
