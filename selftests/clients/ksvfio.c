@@ -12,7 +12,8 @@
  *
  * Commands on stdin, one per line, each answered by one line on stdout,
  * "ok ..." or "err ...": "raise N" (N interrupts, each waited for in the
- * guest), "route V" (re-route the MSI to vCPU V), "msi off|on" (disable or
+ * guest; the reply gives the median and 99th percentile of the time from
+ * the device write to the guest handler's exit), "route V" (re-route the MSI to vCPU V), "msi off|on" (disable or
  * enable the vector: VFIO frees and requests its IRQ, as when a guest
  * reprograms MSI), "irqfd off|on", "counts", "quit" (or end of input).
  *
@@ -56,6 +57,7 @@
 #define EDU_RAISE	0x60
 #define EDU_ACK		0x64
 #define RAISE_TIMEOUT_S	10
+#define MAX_SAMPLES	10000
 
 /* mov ecx,0x1b; rdmsr; or ax,0xc00; wrmsr: x2APIC on (EN already set). */
 #define X2APIC_ON	0x66, 0xb9, 0x1b, 0, 0, 0, 0x0f, 0x32, \
@@ -94,6 +96,23 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static unsigned long received[MAX_VCPUS];	/* under lock */
 static unsigned long eintr;			/* under lock */
+static uint64_t last_rx_ns;			/* under lock */
+static uint64_t samples[MAX_SAMPLES];
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
 static int nr_ready;				/* under lock */
 
 static void die(const char *what)
@@ -241,6 +260,7 @@ static int set_route(int dest)
 static void *vcpu_loop(void *arg)
 {
 	struct vcpu *v = arg;
+	uint64_t t;
 
 	for (;;) {
 		if (ioctl(v->fd, KVM_RUN, NULL) < 0) {
@@ -256,9 +276,12 @@ static void *vcpu_loop(void *arg)
 				v->run->exit_reason);
 			exit(1);
 		}
+		t = now_ns();
 		pthread_mutex_lock(&lock);
-		if (v->run->io.port == IRQ_PORT)
+		if (v->run->io.port == IRQ_PORT) {
 			received[v->id]++;
+			last_rx_ns = t;
+		}
 		else if (v->run->io.port == READY_PORT)
 			nr_ready++;
 		else
@@ -359,11 +382,13 @@ static void raise_irqs(long n)
 {
 	struct timespec until;
 	unsigned long want;
-	long i;
+	uint64_t t0;
+	long i, m;
 
 	pthread_mutex_lock(&lock);
 	for (i = 0; i < n; i++) {
 		want = total_received() + 1;
+		t0 = now_ns();
 		bar_write(EDU_RAISE, 1);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += RAISE_TIMEOUT_S;
@@ -371,6 +396,8 @@ static void raise_irqs(long n)
 			if (pthread_cond_timedwait(&cond, &lock, &until) == ETIMEDOUT)
 				break;
 		bar_write(EDU_ACK, 1);
+		if (i < MAX_SAMPLES)
+			samples[i] = last_rx_ns - t0;
 		if (total_received() < want) {
 			printf("err raise %ld: timeout after %ld;", n, i);
 			print_counts();
@@ -378,7 +405,10 @@ static void raise_irqs(long n)
 			return;
 		}
 	}
-	printf("ok raise %ld received %ld", n, n);
+	m = n < MAX_SAMPLES ? n : MAX_SAMPLES;
+	qsort(samples, m, sizeof(samples[0]), cmp_u64);
+	printf("ok raise %ld received %ld p50_us=%.1f p99_us=%.1f", n, n,
+	       samples[m / 2] / 1e3, samples[(m * 99) / 100] / 1e3);
 	print_counts();
 	pthread_mutex_unlock(&lock);
 }

@@ -26,7 +26,7 @@ raise() {
 	got=$(irq_delta "$before" "$after" "$5")
 	echo "# IRQ $3: $before -> $after"
 	check_eq "$6: $4 interrupts on CPUs $5 (/proc/interrupts)" "$got" "in $4 out 0"
-	grep -q "received $4" /tmp/raise.reply || nok "$6: the guest received $4 ($(cat /tmp/raise.reply))"
+	grep -q "received $4 " /tmp/raise.reply || nok "$6: the guest received $4 ($(cat /tmp/raise.reply))"
 }
 
 # settle NAME FD IRQ: one interrupt, to complete a move another writer
