@@ -15,6 +15,35 @@ KS_GUEST_KMODS=(kvm_amd configfs vfio_pci vfio_iommu_type1)
 KS_QEMU_DATA=(/usr/share/qemu /usr/share/seabios /usr/lib/ipxe/qemu /usr/lib/x86_64-linux-gnu/qemu)
 KS_QEMU=/usr/bin/qemu-system-x86_64
 
+# irqbalance as Debian ships it, for the steering tests: the package is
+# fetched into the cache (never installed on the host, where its service
+# would start) and its binary staged with the libraries ldd lists.
+ks_irqbalance_version() {
+	apt-cache policy irqbalance 2>/dev/null | awk '$1 == "Candidate:" && $2 != "(none)" { print $2 }'
+}
+
+ks_stage_irqbalance() {
+	local tree=$1 ver dir tmp lib
+	ver=$(ks_irqbalance_version)
+	if [[ -z $ver ]]; then
+		echo "initramfs: no irqbalance package: its test is skipped" >&2
+		return 0
+	fi
+	dir=${KVMSCHED_CACHE:-/var/cache/kvmsched}/irqbalance/$ver
+	if [[ ! -x $dir/usr/sbin/irqbalance ]]; then
+		tmp=$(mktemp -d)
+		(cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "irqbalance=$ver" >/dev/null) &&
+			rm -rf "$dir" && mkdir -p "$(dirname "$dir")" &&
+			dpkg -x "$tmp"/irqbalance_*.deb "$dir" || { rm -rf "$tmp"; return 1; }
+		rm -rf "$tmp"
+	fi
+	mkdir -p "$tree/usr/sbin"
+	cp "$dir/usr/sbin/irqbalance" "$tree/usr/sbin/irqbalance"
+	for lib in $(ldd "$dir/usr/sbin/irqbalance" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		ks_stage_file "$tree" "$lib"
+	done
+}
+
 # Module files to load, in order: modprobe's dependency resolution against the
 # target kernel's modules.dep (prints "insmod <path>" or "builtin <name>").
 ks_kmod_files() {
@@ -31,6 +60,7 @@ ks_base_key() {
 		echo "$kver"
 		[[ -z $kmoddir ]] || ks_kmod_files "$kver" | xargs -r stat -L -c '%n %s %Y'
 		dpkg-query -W qemu-system-x86 busybox-static
+		ks_irqbalance_version
 		cat "${BASH_SOURCE[0]}"
 	} | sha256sum | cut -c1-16
 }
@@ -123,6 +153,7 @@ ks_base_initramfs() {
 	ks_stage_layout "$tree"
 	ks_stage_busybox "$tree"
 	ks_stage_qemu "$tree"
+	ks_stage_irqbalance "$tree"
 	ks_stage_kmods "$tree" "$kver" "$kmoddir"
 	# Build under a temporary name: a run stopped half-way leaves no bad cache.
 	tmp=$(mktemp "$cache/.$id-XXXXXX")

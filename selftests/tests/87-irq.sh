@@ -59,7 +59,6 @@ check_on() {
 	fi
 }
 irq_dir_is() { [ -d "$1/irqs/$2" ]; }
-reads() { [ "$(cat "$1")" = "$2" ]; }
 
 # --- VM A starts before kvmsched: found by the scan at load.
 vfio_start a 4 -d "$BDF_A" -n 2 -t 1 || nok "VM A started"

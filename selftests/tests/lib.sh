@@ -301,6 +301,9 @@ vfio_start() {
 
 # vfio_cmd NAME FD COMMAND: sends COMMAND, waits for its one reply line,
 # prints it; fails unless the reply starts with "ok".
+# reads FILE VALUE: FILE holds VALUE now (a condition for wait_for).
+reads() { [ "$(cat "$1")" = "$2" ]; }
+
 lines_past() { [ "$(wc -l <"$1")" -gt "$2" ]; }
 vfio_cmd() {
 	local name=$1 fd=$2 n
