@@ -132,7 +132,8 @@ int ks_irq_parse(const char *buf, const struct cpumask *online,
 
 u64 ks_irq_backoff_next(struct ks_irq_backoff *b, u64 now)
 {
-	if (b->last_ns && now - b->last_ns >= KS_IRQ_BACKOFF_MAX_NS)
+	if (b->last_ns &&
+	    now - b->last_ns >= b->delay_ns + KS_IRQ_BACKOFF_MAX_NS)
 		memset(b, 0, sizeof(*b));
 	if (b->delay_ns && now - b->last_ns < b->delay_ns)
 		return b->delay_ns - (now - b->last_ns);

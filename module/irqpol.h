@@ -67,8 +67,8 @@ int ks_irq_parse(const char *buf, const struct cpumask *online,
  * Back-off against another writer that keeps moving an IRQ (irqbalance, a
  * tuned profile, a script): up to KS_IRQ_BURST repairs within
  * KS_IRQ_BURST_NS are made at once; past that each waits twice as long as
- * the last, from KS_IRQ_BACKOFF_MIN_NS up to KS_IRQ_BACKOFF_MAX_NS, and a
- * quiet KS_IRQ_BACKOFF_MAX_NS without one resets it.
+ * the last, from KS_IRQ_BACKOFF_MIN_NS up to KS_IRQ_BACKOFF_MAX_NS, and
+ * KS_IRQ_BACKOFF_MAX_NS past the last wait without one resets it.
  */
 #define KS_IRQ_BURST		4
 #define KS_IRQ_BURST_NS		(1000ULL * NSEC_PER_MSEC)

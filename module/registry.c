@@ -676,8 +676,10 @@ static void ks_vm_refresh_irqs(struct ks_vm *vm)
 	if (n == -ENOMEM)
 		pr_warn_ratelimited("out of memory pairing the IRQs of VM %s\n",
 				    vm->name);
-	if (n < 0)
+	if (n < 0) {
+		kfree(arr);
 		return;
+	}
 	spin_lock(&ks_lock);
 	list_for_each_entry_safe(irq, tmp, &vm->irqs, node) {
 		p = ks_pair_find(arr, n, irq);

@@ -246,8 +246,12 @@ check_on "irqfd assigned again: steered" "$IRQ_A" 1
 echo >"$A/irq_cpus"
 check_eq "empty irq_cpus: affinity given back" "$(cat "/proc/irq/$IRQ_A/smp_affinity_list")" "$ORIG_A"
 kswrite "$A/irq_cpus" 3 >/dev/null
+# The debug kernel's delayed kobject releases make each unload there take
+# seconds: it runs 3 cycles, the Debian kernels 20.
+n=20
+[ ! -e /proc/lockdep ] || n=3
 i=0 cycles=0
-while [ $i -lt 20 ]; do
+while [ $i -lt $n ]; do
 	rmmod kvmsched || cycles=1
 	affinity_is "$IRQ_A" "$ORIG_A" || { echo "# cycle $i: IRQ A $(cat "/proc/irq/$IRQ_A/smp_affinity_list")"; cycles=1; }
 	insmod "$KSDIR/kvmsched.ko" || cycles=1
@@ -258,7 +262,7 @@ while [ $i -lt 20 ]; do
 	affinity_is "$IRQ_A" 3 || cycles=1
 	i=$((i + 1))
 done
-check "20 unload/load cycles with the VFIO VMs running: given back, found again" test $cycles = 0
+check "$n unload/load cycles with the VFIO VMs running: given back, found again" test $cycles = 0
 raise a 4 "$IRQ_A" 10 3 "after reload"
 # A mask someone else set within the target since kvmsched's is theirs.
 B=$(vm_dirs "$PID_B")
