@@ -201,56 +201,51 @@ void ks_hostirq_release(struct irq_desc *desc)
 }
 
 /*
- * Under RCU: @irq's desc, locked, if the handler with @eventfd is on it,
- * else NULL. The caller unlocks it with @flags.
+ * Runs @fn on @irq's desc, under its lock, if the handler with @eventfd
+ * is on it; -ENODEV if not.
  */
-static struct irq_desc *ks_desc_lock(int irq, void *eventfd,
-				     struct irqaction **act,
-				     unsigned long *flags)
+static ssize_t ks_hostirq_read(int irq, void *eventfd,
+			       ssize_t (*fn)(struct irq_desc *desc,
+					     struct irqaction *act, void *arg),
+			       void *arg)
 {
-	struct irq_desc *desc = ks_desc_rcu(irq);
+	struct irqaction *act;
+	struct irq_desc *desc;
+	unsigned long flags;
+	ssize_t ret = -ENODEV;
 
-	if (!desc)
-		return NULL;
-	raw_spin_lock_irqsave(&desc->lock, *flags);
-	*act = ks_action_of(desc, eventfd);
-	if (*act)
-		return desc;
-	raw_spin_unlock_irqrestore(&desc->lock, *flags);
-	return NULL;
+	rcu_read_lock();
+	desc = ks_desc_rcu(irq);
+	if (desc) {
+		raw_spin_lock_irqsave(&desc->lock, flags);
+		act = ks_action_of(desc, eventfd);
+		if (act)
+			ret = fn(desc, act, arg);
+		raw_spin_unlock_irqrestore(&desc->lock, flags);
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+static ssize_t ks_emit_name(struct irq_desc *desc, struct irqaction *act,
+			    void *buf)
+{
+	return sysfs_emit(buf, "%s\n", act->name ? act->name : "");
 }
 
 ssize_t ks_hostirq_name(int irq, void *eventfd, char *buf)
 {
-	struct irqaction *act;
-	struct irq_desc *desc;
-	unsigned long flags;
-	ssize_t len = -ENODEV;
+	return ks_hostirq_read(irq, eventfd, ks_emit_name, buf);
+}
 
-	rcu_read_lock();
-	desc = ks_desc_lock(irq, eventfd, &act, &flags);
-	if (desc) {
-		len = sysfs_emit(buf, "%s\n", act->name ? act->name : "");
-		raw_spin_unlock_irqrestore(&desc->lock, flags);
-	}
-	rcu_read_unlock();
-	return len;
+static ssize_t ks_copy_effective(struct irq_desc *desc, struct irqaction *act,
+				 void *out)
+{
+	cpumask_copy(out, irq_data_get_effective_affinity_mask(&desc->irq_data));
+	return 0;
 }
 
 int ks_hostirq_effective(int irq, void *eventfd, struct cpumask *out)
 {
-	struct irqaction *act;
-	struct irq_desc *desc;
-	unsigned long flags;
-	int ret = -ENODEV;
-
-	rcu_read_lock();
-	desc = ks_desc_lock(irq, eventfd, &act, &flags);
-	if (desc) {
-		cpumask_copy(out, irq_data_get_effective_affinity_mask(&desc->irq_data));
-		raw_spin_unlock_irqrestore(&desc->lock, flags);
-		ret = 0;
-	}
-	rcu_read_unlock();
-	return ret;
+	return ks_hostirq_read(irq, eventfd, ks_copy_effective, out);
 }
