@@ -210,6 +210,7 @@ boot() {
 	local append console extra=() watcher
 	append="console=ttyS0 loglevel=7 panic=-1 panic_on_warn=1 oops=panic slab_nomerge"
 	append+=" unknown_nmi_panic panic_print=0x40"
+	append+=" kvmsched.kernel=$KID"
 	((DEMO == 0)) || append+=" kvmsched.demo"
 	((ICOUNT == 0)) || append+=" kvmsched.icount kvmsched.tests=92"
 	((NUMA == 0)) || append+=" kvmsched.tests=86,93"
