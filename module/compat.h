@@ -90,9 +90,9 @@ static inline long ks_gup_remote_one(struct mm_struct *mm, unsigned long addr,
 static inline void ks_producer_registering(struct pt_regs *regs, int *irq,
 					   void **eventfd)
 {
+#ifdef KS_HAVE_BYPASS_TOKEN
 	struct irq_bypass_producer *prod = (void *)regs_get_kernel_argument(regs, 0);
 
-#ifdef KS_HAVE_BYPASS_TOKEN
 	*irq = prod->irq;
 	*eventfd = prod->token;
 #else

@@ -21,6 +21,7 @@
  */
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
+#include <linux/kernel_stat.h>	/* ... and from 7.x */
 #include <linux/moduleparam.h>
 #include <linux/nodemask.h>
 #include <linux/pid.h>
@@ -28,7 +29,7 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
-#include <linux/tick.h>
+#include <linux/tick.h>		/* get_cpu_idle_time_us() before 7.x */
 #include <linux/topology.h>
 
 #include "affinity.h"
