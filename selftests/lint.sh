@@ -1,7 +1,9 @@
 #!/bin/bash
 # Lint tier of "make check": checkpatch.pl --strict (from Debian's
 # linux-source-6.12, cached by package version) on every kernel source file,
-# and sparse (make C=2) against each Debian kernel's headers. Prints TAP.
+# and sparse (make C=2 W=1) against each Debian kernel's headers: 6.1, 6.12,
+# and the newest two (trixie-backports, sid) in their build roots
+# (selftests/kernel/newest.sh). Prints TAP.
 #
 # Documented checkpatch exceptions (the --ignore list below), each with its
 # reason:
@@ -57,12 +59,12 @@ run_checkpatch() {
 
 # A fresh copy per kernel, so that every file is checked, not only changed ones.
 run_sparse() {
-	local kid=$1 kdir=$2 dir=$OUT/sparse-$1 log
+	local kid=$1 dir=$OUT/sparse-$1 log
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	rsync -a "$REPO/Kbuild" "$REPO/module" "$REPO/include" "$dir/"
 	log=$OUT/sparse-$kid.log
-	if make -C "$kdir" M="$dir" C=2 W=1 modules >"$log" 2>&1 &&
+	if ks_kmake "$dir" C=2 W=1 -j"$(nproc)" modules >"$log" 2>&1 &&
 		! grep -E 'warning:|error:' "$log" >/dev/null; then
 		ok "sparse (make C=2) against $kid headers"
 	else
@@ -76,10 +78,11 @@ main() {
 	source "$HERE/lib/deps.sh"	# and with it lib/kernels.sh
 	mkdir -p "$OUT"
 	run_checkpatch
-	for kid in deb61 deb612; do
+	# sid's kernel is only compiled: here, W=1 and sparse at once.
+	for kid in deb61 deb612 newest sid; do
 		ks_kernel_resolve "$kid" "$HERE/kernel/build.sh" "$OUT/kernel.log" ||
 			{ not_ok "kernel $kid installed"; continue; }
-		run_sparse "$kid" "$KS_KDIR"
+		run_sparse "$kid"
 	done
 	((FAILED == 0))
 }

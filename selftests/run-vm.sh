@@ -3,7 +3,7 @@
 # nested SVM: real KVM inside the guest) with the tests in an initramfs, and
 # judges the run from the guest's result port, never from QEMU's exit code.
 #
-#   run-vm.sh --kernel deb61|deb612|debug [--demo | --icount | --numa]
+#   run-vm.sh --kernel deb61|deb612|debug|newest [--demo | --icount | --numa]
 #
 # --icount boots a one-CPU host under -icount shift=0 (its clock counts
 # instructions) and runs only the tests marked for it (the KVM_RUN cost
@@ -41,7 +41,7 @@ KID="" NAME="" DEMO=0 ICOUNT=0 NUMA=0
 PASSED=0 FAILED=0 SKIPPED=0
 
 usage() {
-	echo "usage: $0 --kernel deb61|deb612|debug [--demo | --icount | --numa]" >&2
+	echo "usage: $0 --kernel deb61|deb612|debug|newest [--demo | --icount | --numa]" >&2
 	exit 2
 }
 
@@ -55,7 +55,7 @@ parse_args() {
 		*) usage ;;
 		esac
 	done
-	[[ $KID =~ ^(deb61|deb612|debug)$ ]] && ((DEMO + ICOUNT + NUMA < 2)) || usage
+	[[ $KID =~ ^(deb61|deb612|debug|newest)$ ]] && ((DEMO + ICOUNT + NUMA < 2)) || usage
 	NAME=$KID
 	((ICOUNT == 0)) || NAME=$KID-icount
 	((NUMA == 0)) || NAME=$KID-numa
@@ -111,7 +111,7 @@ build_module() {
 		[[ ! -e $REPO/$f ]] || items+=("$REPO/$f")
 	done
 	rsync -a "${items[@]}" "$OUT/src/"
-	make -C "$KS_KDIR" M="$OUT/src" W=1 -j"$(nproc)" modules >"$OUT/build.log" 2>&1 || rc=$?
+	ks_kmake "$OUT/src" W=1 -j"$(nproc)" modules >"$OUT/build.log" 2>&1 || rc=$?
 	# Case-insensitive: modpost says "WARNING:" (undefined symbols, sections).
 	warnings=$(grep -i 'warning:' "$OUT/build.log" || true)
 	[[ $rc -ne 0 || -f $OUT/src/kvmsched.ko ]] || { echo "no kvmsched.ko built" >>"$OUT/build.log"; rc=1; }
@@ -119,7 +119,7 @@ build_module() {
 	if [[ $rc -eq 0 ]]; then
 		rm -rf "$OUT/kmods"
 		cp -a "$HERE/kmods" "$OUT/kmods"
-		make -C "$KS_KDIR" M="$OUT/kmods" W=1 -j"$(nproc)" modules >>"$OUT/build.log" 2>&1 || rc=$?
+		ks_kmake "$OUT/kmods" W=1 -j"$(nproc)" modules >>"$OUT/build.log" 2>&1 || rc=$?
 		warnings=$(grep -i 'warning:' "$OUT/build.log" || true)
 	fi
 	if [[ $rc -eq 0 && -z $warnings ]]; then

@@ -2,6 +2,9 @@
 # shellcheck source-path=SCRIPTDIR
 # Installs what the kvmsched tests need on Debian 12: the tools, the Debian 12
 # kernel (6.1) and the bookworm-backports kernel (6.12), each image + headers.
+# The newest kernels (7.x) need newer build tools than Debian 12 has: their
+# build roots are made by selftests/kernel/newest.sh (with debootstrap, from
+# here) when a tier first asks for them.
 # Run it as root, or source it (run-vm.sh does): either way it checks and, only
 # if something is missing, installs. The check reads dpkg's database and /boot
 # and never touches apt: about 0.2 s when everything is there.
@@ -13,7 +16,7 @@ source "$KS_DEPS_DIR/kernels.sh"
 KS_DEPS_PKGS=(
 	qemu-system-x86 busybox-static cpio kmod xz-utils
 	gcc make libc6-dev bc flex bison libelf-dev libssl-dev dwarves
-	rsync sparse dkms
+	rsync sparse dkms debootstrap
 )
 # From bookworm-backports: the source of the debug kernel and of checkpatch.pl.
 KS_DEPS_BP_PKGS=(linux-source-6.12)

@@ -44,12 +44,20 @@ ks_stage_irqbalance() {
 	done
 }
 
+# The root a kernel's module dir hangs from: "" for /lib/modules/<kver>,
+# else the directory of an unpacked kernel (its lib/modules/<kver>).
+ks_kmod_base() {
+	local kver=$1 kmoddir=$2
+	echo "${kmoddir%/lib/modules/"$kver"}"
+}
+
 # Module files to load, in order: modprobe's dependency resolution against the
 # target kernel's modules.dep (prints "insmod <path>" or "builtin <name>").
 ks_kmod_files() {
-	local kver=$1 mod
+	local kver=$1 base mod
+	base=$(ks_kmod_base "$kver" "$2")
 	for mod in "${KS_GUEST_KMODS[@]}"; do
-		modprobe -S "$kver" --show-depends "$mod"
+		modprobe -d "${base:-/}" -S "$kver" --show-depends "$mod"
 	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }'
 }
 
@@ -58,7 +66,7 @@ ks_base_key() {
 	local kver=$1 kmoddir=$2
 	{
 		echo "$kver"
-		[[ -z $kmoddir ]] || ks_kmod_files "$kver" | xargs -r stat -L -c '%n %s %Y'
+		[[ -z $kmoddir ]] || ks_kmod_files "$kver" "$kmoddir" | xargs -r stat -L -c '%n %s %Y'
 		dpkg-query -W qemu-system-x86 busybox-static
 		ks_irqbalance_version
 		cat "${BASH_SOURCE[0]}"
@@ -115,11 +123,13 @@ ks_stage_qemu() {
 # The KVM modules, decompressed (busybox insmod may not read .ko.xz), and
 # /kvmsched/kmods.order with their in-guest paths in load order.
 ks_stage_kmods() {
-	local tree=$1 kver=$2 kmoddir=$3 file dest
+	local tree=$1 kver=$2 kmoddir=$3 file dest base
 	: >"$tree/kvmsched/kmods.order"
 	[[ -n $kmoddir ]] || return 0
+	base=$(ks_kmod_base "$kver" "$kmoddir")
 	while read -r file; do
-		dest=${file%.xz}
+		dest=${file#"$base"}
+		dest=${dest%.xz}
 		mkdir -p "$tree$(dirname "$dest")"
 		case $file in
 		*.ko.xz) xz -dc "$file" >"$tree$dest" ;;
@@ -127,7 +137,7 @@ ks_stage_kmods() {
 		*) echo "initramfs: cannot handle module $file" >&2; return 1 ;;
 		esac
 		echo "$dest" >>"$tree/kvmsched/kmods.order"
-	done < <(ks_kmod_files "$kver")
+	done < <(ks_kmod_files "$kver" "$kmoddir")
 	[[ -s $tree/kvmsched/kmods.order ]] || { echo "initramfs: no KVM modules for $kver" >&2; return 1; }
 }
 

@@ -6,7 +6,7 @@
 # with the ban irqbalance must not touch it. What irqbalance chose is
 # reported from its own debug output.
 # timeout: 300
-# kernels: deb612
+# kernels: deb612 newest
 . "$KSDIR/tests/lib.sh"
 
 BDF=$(edu_devices | sed -n 1p)
