@@ -20,5 +20,6 @@
 #define KVMSCHED_CAP_RT_GUARD		"rt_guard"
 #define KVMSCHED_CAP_SLICE		"slice"
 #define KVMSCHED_CAP_IRQ		"irq"
+#define KVMSCHED_CAP_STATS		"stats"
 
 #endif /* KVMSCHED_ABI_H */

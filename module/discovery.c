@@ -409,6 +409,8 @@ ssize_t ks_discovery_caps_show(char *buf)
 					     ks_hooks[h].cap);
 	if ((READ_ONCE(ks_irq_armed) & KS_IRQ_MAP_PROBES) == KS_IRQ_MAP_PROBES)
 		len += sysfs_emit_at(buf, len, " %s", KVMSCHED_CAP_IRQ);
+	/* Needs no hook of its own: every vCPU directory has stats/. */
+	len += sysfs_emit_at(buf, len, " %s", KVMSCHED_CAP_STATS);
 	return len + sysfs_emit_at(buf, len, "\n");
 }
 

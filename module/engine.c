@@ -446,23 +446,6 @@ static void ks_vm_sync_vcpus(struct ks_vm *vm, bool count)
 	ks_put_vcpus(vcpus, n);
 }
 
-/*
- * Before Linux 6.4, vhost workers are kernel threads named "vhost-<tid>"
- * after the VMM thread that set them up; later they are threads of the VMM
- * and for_each_thread() finds them.
- */
-static bool ks_is_vhost_of(struct task_struct *p, struct pid *tgid)
-{
-	struct task_struct *owner;
-	int tid;
-
-	if (!(p->flags & PF_KTHREAD) || strncmp(p->comm, "vhost-", 6) ||
-	    kstrtoint(p->comm + 6, 10, &tid))
-		return false;
-	owner = pid_task(find_pid_ns(tid, &init_pid_ns), PIDTYPE_PID);
-	return owner && task_tgid(owner) == tgid;
-}
-
 /* The VMM's threads and vhost workers, with references. */
 static int ks_emulator_threads(struct pid *tgid, struct task_struct ***out)
 {

@@ -25,6 +25,7 @@
 #include "registry.h"
 #include "rulematch.h"
 #include "schedpol.h"
+#include "statspol.h"
 
 struct ks_mask;
 struct pid;
@@ -50,6 +51,8 @@ struct ks_vm_pol {
 	/* The RT guard reads both; 0: the default budget. */
 	int guard_runtime_us;		/* KS_GUARD_OFF, or up to the period */
 	u32 guard_period_us;
+	/* Statistics: stats.c's, under ks_stats_mutex. */
+	struct ks_stat_acc emulator_runtime;
 };
 
 struct ks_vcpu_pol {
@@ -87,6 +90,10 @@ struct ks_vcpu_pol {
 	u64 numa_exec_ns;		/* and CPU time */
 	struct pid *numa_pid;		/* whose; compared only */
 	atomic_long_t numa_spills;
+	/* Statistics: stats.c's, under ks_stats_mutex. */
+	struct ks_stat_acc stats[KS_NR_VCPU_STATS];
+	pid_t stats_tid;		/* the thread read last (init ns), 0: none */
+	u64 stats_start;		/* and its start_time: tids are reused */
 };
 
 /*

@@ -469,6 +469,7 @@ static void ks_vm_sysfs_remove(struct ks_vm *vm)
 		kobject_put(vm->irqs_kobj);
 		kobject_del(vm->vcpus_kobj);
 		kobject_put(vm->vcpus_kobj);
+		kobject_uevent(&vm->kobj, KOBJ_REMOVE);
 		kobject_del(&vm->kobj);
 	}
 	kobject_put(&vm->kobj);		/* the registry's reference */
@@ -476,12 +477,14 @@ static void ks_vm_sysfs_remove(struct ks_vm *vm)
 
 static void ks_vm_sysfs_add(struct ks_vm *vm)
 {
+	bool add_uevent = false;
 	struct ks_vcpu *v;
 	struct ks_irq *irq;
 	int err;
 
 	if (!vm->kobj.state_in_sysfs) {
-		err = kobject_add(&vm->kobj, ks_vms_kobj, "%s", vm->name);
+		vm->kobj.kset = ks_vms_kset;
+		err = kobject_add(&vm->kobj, NULL, "%s", vm->name);
 		if (err)
 			goto fail;
 		vm->vcpus_kobj = kobject_create_and_add("vcpus", &vm->kobj);
@@ -498,6 +501,8 @@ static void ks_vm_sysfs_add(struct ks_vm *vm)
 		/* IRQs paired before the VM's directory existed. */
 		list_for_each_entry(irq, &vm->irqs, node)
 			ks_irq_sysfs_add(vm, irq);
+		/* With the vCPUs KVM has created so far (below). */
+		add_uevent = true;
 	}
 	while ((v = ks_vm_next_new_vcpu(vm))) {
 		err = kobject_add(&v->kobj, vm->vcpus_kobj, "%d", v->id);
@@ -509,6 +514,8 @@ static void ks_vm_sysfs_add(struct ks_vm *vm)
 			break;
 		}
 	}
+	if (add_uevent)
+		kobject_uevent(&vm->kobj, KOBJ_ADD);
 	return;
 fail:
 	pr_warn_ratelimited("cannot add VM %s to sysfs: %d\n", vm->name, err);
@@ -840,6 +847,42 @@ int ks_vcpu_last_cpu(struct ks_vcpu *v)
 		cpu = v->thread ? READ_ONCE(v->vcpu->cpu) : -1;
 	spin_unlock(&ks_lock);
 	return cpu;
+}
+
+/*
+ * Calls @read with @v's kvm_vcpu while KVM has not destroyed it, under
+ * ks_lock: @read must not sleep. -ENODEV once the VM is dead.
+ */
+int ks_vcpu_read_kvm(struct ks_vcpu *v,
+		     void (*read)(const struct kvm_vcpu *vcpu, void *arg),
+		     void *arg)
+{
+	int err = -ENODEV;
+
+	spin_lock(&ks_lock);
+	if (!v->vm->dead) {
+		read(v->vcpu, arg);
+		err = 0;
+	}
+	spin_unlock(&ks_lock);
+	return err;
+}
+
+/*
+ * Before Linux 6.4, vhost workers are kernel threads named "vhost-<tid>"
+ * after the VMM thread that set them up; later they are threads of the VMM
+ * and for_each_thread() finds them. Under rcu_read_lock().
+ */
+bool ks_is_vhost_of(struct task_struct *p, struct pid *tgid)
+{
+	struct task_struct *owner;
+	int tid;
+
+	if (!(p->flags & PF_KTHREAD) || strncmp(p->comm, "vhost-", 6) ||
+	    kstrtoint(p->comm + 6, 10, &tid))
+		return false;
+	owner = pid_task(find_pid_ns(tid, &init_pid_ns), PIDTYPE_PID);
+	return owner && task_tgid(owner) == tgid;
 }
 
 bool ks_vm_alive(struct ks_vm *vm)

@@ -164,6 +164,10 @@ int ks_vcpu_last_cpu(struct ks_vcpu *v);
 
 /* For policy code (process context). */
 bool ks_vm_alive(struct ks_vm *vm);
+int ks_vcpu_read_kvm(struct ks_vcpu *v,
+		     void (*read)(const struct kvm_vcpu *vcpu, void *arg),
+		     void *arg);
+bool ks_is_vhost_of(struct task_struct *p, struct pid *tgid);
 struct task_struct *ks_vcpu_get_task(struct ks_vcpu *v);
 bool ks_vm_runs_thread(struct ks_vm *vm, struct pid *pid);
 int ks_vm_get_vcpus(struct ks_vm *vm, struct ks_vcpu ***out);

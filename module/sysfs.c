@@ -16,6 +16,7 @@
 #include "kvmsched_abi.h"
 #include "affinity.h"
 #include "discovery.h"
+#include "compat.h"
 #include "engine.h"
 #include "features.h"
 #include "guard.h"
@@ -27,6 +28,7 @@
 #include "rules.h"
 #include "sched.h"
 #include "settings.h"
+#include "stats.h"
 #include "sysfs.h"
 
 /* The directories a file can be in. */
@@ -35,6 +37,8 @@ enum ks_dir {
 	KS_DIR_VCPU,		/* vms/<vm>/vcpus/<id>/ */
 	KS_DIR_RULE,		/* rules/<name>/ */
 	KS_DIR_IRQ,		/* vms/<vm>/irqs/<irq>/ */
+	KS_DIR_VM_STATS,	/* vms/<vm>/stats/ (a group of the VM's) */
+	KS_DIR_VCPU_STATS,	/* vms/<vm>/vcpus/<id>/stats/ */
 	KS_NR_DIRS,
 };
 
@@ -42,6 +46,9 @@ enum ks_dir {
 #define KS_IN_VCPU	BIT(KS_DIR_VCPU)
 #define KS_IN_RULE	BIT(KS_DIR_RULE)
 #define KS_IN_IRQ	BIT(KS_DIR_IRQ)
+#define KS_IN_VM_STATS	BIT(KS_DIR_VM_STATS)
+#define KS_IN_VCPU_STATS	BIT(KS_DIR_VCPU_STATS)
+#define KS_IN_STATS	(KS_IN_VM_STATS | KS_IN_VCPU_STATS)
 
 /* How a file is read and written. */
 enum ks_ftype {
@@ -50,6 +57,7 @@ enum ks_ftype {
 	KS_FT_EFFECTIVE,	/* what the vCPU's thread runs with: .field */
 	KS_FT_COUNTER,		/* an atomic_long_t at .offset of the block */
 	KS_FT_NUMA,		/* the NUMA setting of a VM or rule */
+	KS_FT_STAT,		/* a statistic of a vCPU or VM: .stat */
 	KS_FT_OWN,		/* its own .show and .store */
 };
 
@@ -63,6 +71,7 @@ struct ks_file {
 	enum ks_sched_field field;	/* KS_FT_SCHED, KS_FT_EFFECTIVE */
 	bool numa_mode;			/* KS_FT_NUMA: numa_mode, not numa_node */
 	size_t offset;			/* KS_FT_COUNTER: in ks_vm_pol or ks_vcpu_pol */
+	int stat;			/* KS_FT_STAT: enum ks_stat, ks_vm_stat */
 	ssize_t (*show)(struct kobject *kobj, char *buf);
 	ssize_t (*store)(struct kobject *kobj, const char *buf, size_t len);
 };
@@ -244,6 +253,11 @@ static ssize_t repairs_show(struct kobject *kobj, char *buf)
 	{ .name = _name, .mode = 0400, .dirs = _dirs,			\
 	  .type = KS_FT_COUNTER, .offset = _offset }
 
+/* 0400 like every counter: a read walks the VMM's threads. */
+#define KS_STAT_FILE(_name, _dirs, _stat)				\
+	{ .name = _name, .mode = 0400, .dirs = _dirs, .type = KS_FT_STAT, \
+	  .stat = _stat }
+
 #define KS_ALL_SETTINGS	(KS_IN_VM | KS_IN_VCPU | KS_IN_RULE)
 #define KS_VM_SETTINGS	(KS_IN_VM | KS_IN_RULE)
 
@@ -316,6 +330,30 @@ static const struct ks_file ks_files[] = {
 	       NULL),
 	KS_OWN("steering", 0444, KS_IN_IRQ, steering_show, NULL),
 	KS_OWN("repairs", 0400, KS_IN_IRQ, repairs_show, NULL),
+	/* Statistics: a vCPU's, and in a VM the sums of its vCPUs'. */
+	KS_STAT_FILE("runtime_ns", KS_IN_STATS, KS_ST_RUNTIME_NS),
+	KS_STAT_FILE("guest_ns", KS_IN_STATS, KS_ST_GUEST_NS),
+	KS_STAT_FILE("run_delay_ns", KS_IN_STATS, KS_ST_RUN_DELAY_NS),
+	KS_STAT_FILE("run_count", KS_IN_STATS, KS_ST_RUN_COUNT),
+	KS_STAT_FILE("migrations", KS_IN_STATS, KS_ST_MIGRATIONS),
+	KS_STAT_FILE("voluntary_switches", KS_IN_STATS,
+		     KS_ST_VOLUNTARY_SWITCHES),
+	KS_STAT_FILE("involuntary_switches", KS_IN_STATS,
+		     KS_ST_INVOLUNTARY_SWITCHES),
+	KS_STAT_FILE("exits", KS_IN_STATS, KS_ST_EXITS),
+	KS_STAT_FILE("io_exits", KS_IN_STATS, KS_ST_IO_EXITS),
+	KS_STAT_FILE("mmio_exits", KS_IN_STATS, KS_ST_MMIO_EXITS),
+	KS_STAT_FILE("irq_exits", KS_IN_STATS, KS_ST_IRQ_EXITS),
+	KS_STAT_FILE("halt_exits", KS_IN_STATS, KS_ST_HALT_EXITS),
+	KS_STAT_FILE("halt_poll_success_ns", KS_IN_STATS,
+		     KS_ST_HALT_POLL_SUCCESS_NS),
+	KS_STAT_FILE("halt_poll_fail_ns", KS_IN_STATS, KS_ST_HALT_POLL_FAIL_NS),
+	KS_STAT_FILE("halt_wait_ns", KS_IN_STATS, KS_ST_HALT_WAIT_NS),
+	KS_STAT_FILE("halt_polls", KS_IN_STATS, KS_ST_HALT_POLLS),
+	KS_STAT_FILE("halt_wakeups", KS_IN_STATS, KS_ST_HALT_WAKEUPS),
+	KS_STAT_FILE("emulator_runtime_ns", KS_IN_VM_STATS,
+		     KS_ST_EMULATOR_RUNTIME_NS),
+	KS_STAT_FILE("nr_threads", KS_IN_VM_STATS, KS_ST_NR_THREADS),
 };
 
 /* One file in one directory kind: what ks_files[] says, and where. */
@@ -330,24 +368,52 @@ static struct attribute **ks_dir_attrs[KS_NR_DIRS];
 static struct attribute_group ks_dir_group[KS_NR_DIRS];
 
 /* The ktypes of the registry's and the rules' objects point here. */
-const struct attribute_group *ks_vm_groups[2];
-const struct attribute_group *ks_vcpu_groups[2];
+const struct attribute_group *ks_vm_groups[3];
+const struct attribute_group *ks_vcpu_groups[3];
 const struct attribute_group *ks_rule_groups[2];
 const struct attribute_group *ks_irq_groups[2];
 
-static const struct attribute_group **const ks_dir_groups[KS_NR_DIRS] = {
-	[KS_DIR_VM] = ks_vm_groups,
-	[KS_DIR_VCPU] = ks_vcpu_groups,
-	[KS_DIR_RULE] = ks_rule_groups,
-	[KS_DIR_IRQ] = ks_irq_groups,
+/*
+ * Where each directory kind's group goes: a stats/ directory is a named
+ * group of its VM's or vCPU's kobject, which its files are shown with.
+ */
+static const struct {
+	const struct attribute_group **groups;
+	int slot;
+	const char *name;
+} ks_dir_place[KS_NR_DIRS] = {
+	[KS_DIR_VM] = { ks_vm_groups, 0 },
+	[KS_DIR_VCPU] = { ks_vcpu_groups, 0 },
+	[KS_DIR_RULE] = { ks_rule_groups, 0 },
+	[KS_DIR_IRQ] = { ks_irq_groups, 0 },
+	[KS_DIR_VM_STATS] = { ks_vm_groups, 1, "stats" },
+	[KS_DIR_VCPU_STATS] = { ks_vcpu_groups, 1, "stats" },
 };
+
+static bool ks_dir_is_vcpu(enum ks_dir dir)
+{
+	return dir == KS_DIR_VCPU || dir == KS_DIR_VCPU_STATS;
+}
 
 /* A VM or vCPU directory's objects: the vCPU is NULL in a VM directory. */
 static struct ks_vm *ks_attr_vm(const struct ks_attr *a, struct kobject *kobj,
 				struct ks_vcpu **v)
 {
-	*v = a->dir == KS_DIR_VCPU ? to_vcpu(kobj) : NULL;
+	*v = ks_dir_is_vcpu(a->dir) ? to_vcpu(kobj) : NULL;
 	return *v ? (*v)->vm : to_vm(kobj);
+}
+
+static ssize_t ks_stat_show(const struct ks_attr *a, struct kobject *kobj,
+			    char *buf)
+{
+	u64 vals[KS_NR_VM_STATS];
+	struct ks_vcpu *v;
+	struct ks_vm *vm;
+	int err;
+
+	vm = ks_attr_vm(a, kobj, &v);
+	err = v ? ks_stats_vcpu(v, vals) : ks_stats_vm(vm, vals);
+	return err ? err : sysfs_emit(buf, "%llu\n", vals[a->file->stat]);
 }
 
 static enum ks_sched_scope ks_attr_scope(const struct ks_attr *a)
@@ -387,6 +453,8 @@ static ssize_t ks_file_show(struct kobject *kobj, struct kobj_attribute *kattr,
 			       ks_rule_numa_show(kobj, buf);
 		return f->numa_mode ? ks_setting_numa_mode_show(to_vm(kobj), buf) :
 		       ks_setting_numa_show(to_vm(kobj), buf);
+	case KS_FT_STAT:
+		return ks_stat_show(a, kobj, buf);
 	case KS_FT_COUNTER:
 		vm = ks_attr_vm(a, kobj, &v);
 		block = v ? ks_vcpu_priv(v) : ks_vm_priv(vm);
@@ -467,7 +535,8 @@ static int ks_files_init(void)
 			a++;
 		}
 		ks_dir_group[d].attrs = ks_dir_attrs[d];
-		ks_dir_groups[d][0] = &ks_dir_group[d];
+		ks_dir_group[d].name = ks_dir_place[d].name;
+		ks_dir_place[d].groups[ks_dir_place[d].slot] = &ks_dir_group[d];
 	}
 	return 0;
 }
@@ -482,7 +551,25 @@ static void ks_files_exit(void)
 }
 
 static struct kobject *ks_root_kobj;
-struct kobject *ks_vms_kobj;
+struct kset *ks_vms_kset;
+
+/*
+ * The variables of a VM directory's add and remove uevents, for agents
+ * that listen instead of polling vms/ (sysfs-abi/, "vms/<vm>/").
+ */
+static int ks_vm_uevent(KS_UEVENT_CONST struct kobject *kobj,
+			struct kobj_uevent_env *env)
+{
+	const struct ks_vm *vm = container_of(kobj, struct ks_vm, kobj);
+
+	return add_uevent_var(env, "KVMSCHED_VM=%s", vm->name) ?:
+	       add_uevent_var(env, "KVMSCHED_PID=%d", pid_nr(vm->tgid)) ?:
+	       add_uevent_var(env, "KVMSCHED_COMM=%s", vm->comm);
+}
+
+static const struct kset_uevent_ops ks_vm_uevent_ops = {
+	.uevent = ks_vm_uevent,
+};
 
 static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
@@ -524,8 +611,9 @@ int ks_sysfs_init(void)
 	err = sysfs_create_group(ks_root_kobj, &ks_root_group);
 	if (err)
 		goto fail;
-	ks_vms_kobj = kobject_create_and_add("vms", ks_root_kobj);
-	if (!ks_vms_kobj) {
+	ks_vms_kset = kset_create_and_add("vms", &ks_vm_uevent_ops,
+					  ks_root_kobj);
+	if (!ks_vms_kset) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -534,8 +622,7 @@ int ks_sysfs_init(void)
 		goto fail_vms;
 	return 0;
 fail_vms:
-	kobject_del(ks_vms_kobj);
-	kobject_put(ks_vms_kobj);
+	kset_unregister(ks_vms_kset);
 fail:
 	kobject_del(ks_root_kobj);
 	kobject_put(ks_root_kobj);
@@ -553,8 +640,7 @@ fail_files:
 void ks_sysfs_exit(void)
 {
 	ks_rules_exit();
-	kobject_del(ks_vms_kobj);
-	kobject_put(ks_vms_kobj);
+	kset_unregister(ks_vms_kset);
 	kobject_del(ks_root_kobj);
 	kobject_put(ks_root_kobj);
 	ks_files_exit();
