@@ -121,4 +121,11 @@ static inline unsigned int ks_nr_irqs(void)
 #endif
 }
 
+/* A kset's uevent callback takes a const kobject since 6.2. */
+#ifdef KS_HAVE_UEVENT_CONST
+#define KS_UEVENT_CONST const
+#else
+#define KS_UEVENT_CONST
+#endif
+
 #endif /* KS_COMPAT_H */

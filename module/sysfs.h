@@ -5,7 +5,11 @@
 
 #include <linux/kobject.h>
 
-extern struct kobject *ks_vms_kobj;		/* /sys/kernel/kvmsched/vms */
+/*
+ * /sys/kernel/kvmsched/vms: a kset, so that a VM directory's add and
+ * remove reach udev and netlink listeners as uevents.
+ */
+extern struct kset *ks_vms_kset;
 /* Filled by ks_sysfs_init(), before any such object exists. */
 extern const struct attribute_group *ks_vm_groups[];
 extern const struct attribute_group *ks_vcpu_groups[];
