@@ -135,6 +135,11 @@ static bool ks_aff_same(const void *a, const void *b)
 	return cpumask_equal(a, b);
 }
 
+static void ks_aff_format(const void *state, char *buf, size_t len)
+{
+	scnprintf(buf, len, "%*pbl", cpumask_pr_args((const struct cpumask *)state));
+}
+
 static int ks_aff_set(struct task_struct *task, const void *state)
 {
 	return set_cpus_allowed_ptr(task, state);
@@ -150,6 +155,7 @@ const struct ks_aspect ks_affinity_aspect = {
 	.get = ks_aff_get,
 	.satisfies = ks_aff_satisfies,
 	.same = ks_aff_same,
+	.format = ks_aff_format,
 	.set = ks_aff_set,
 };
 

@@ -82,6 +82,7 @@
 #include "registry.h"
 #include "rules.h"
 #include "sched.h"
+#include "trace.h"
 
 static unsigned int reconcile_ms = 1000;
 static int reconcile_ms_set(const char *val, const struct kernel_param *kp)
@@ -294,6 +295,21 @@ static bool ks_thread_give_back(struct ks_thread *t, struct task_struct *task,
 }
 
 /* Gives @task @want for aspect @a, and records what it got. */
+/* @id's aspect @a had @was, someone else's value, and gets @want back. */
+static void ks_trace_repair(int a, int id, const void *was, const void *want,
+			    bool irq)
+{
+	const struct ks_aspect *asp = ks_aspects[a];
+	char w[64], s[64];
+
+	asp->format(was, w, sizeof(w));
+	asp->format(want, s, sizeof(s));
+	if (irq)
+		trace_kvmsched_irq_move(asp->name, id, w, s);
+	else
+		trace_kvmsched_repair(asp->name, id, w, s);
+}
+
 static void ks_thread_set(struct ks_thread *t, struct task_struct *task, int a,
 			  const void *want)
 {
@@ -354,10 +370,15 @@ static bool ks_thread_apply_drift(struct task_struct *task, int a,
 		t->pid = get_pid(pid);
 		hash_add(ks_threads, &t->hnode, (unsigned long)pid);
 	}
-	if (!test_and_set_bit(a, &t->touched))
+	if (!test_and_set_bit(a, &t->touched)) {
 		memcpy(ks_orig(t, a), ks_have[a], ks_state_size[a]);
-	else if (drift)
-		*drift = !asp->same(ks_have[a], ks_set(t, a));
+	} else if (!asp->same(ks_have[a], ks_set(t, a))) {
+		if (drift)
+			*drift = true;
+		if (want && trace_kvmsched_repair_enabled())
+			ks_trace_repair(a, task_pid_nr(task), ks_have[a], want,
+					false);
+	}
 	ks_thread_set(t, task, a, want);
 	return true;
 }
@@ -704,6 +725,8 @@ static int ks_irq_apply(struct ks_irq *irq, struct irq_desc *desc, int a,
 		}
 		atomic_long_inc(&ks_irqp(irq)->repairs);
 	}
+	if (trace_kvmsched_irq_move_enabled())
+		ks_trace_repair(a, irq->irq, ks_have[a], want, true);
 	ks_irq_set(r, desc, a, want);
 	return 1;
 }

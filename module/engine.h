@@ -84,6 +84,8 @@ struct ks_aspect {
 	/* States of either kind: compare. */
 	bool (*satisfies)(const void *have, const void *want);
 	bool (*same)(const void *a, const void *b);
+	/* A state as text, for the kvmsched_repair tracepoint. */
+	void (*format)(const void *state, char *buf, size_t len);
 };
 
 /* The engine's table; its order is the order aspects are applied in. */

@@ -43,6 +43,7 @@
 #include "registry.h"
 #include "sched.h"
 #include "schedpol.h"
+#include "trace.h"
 
 /* The guard thread; kthread_stop() needs it alive until then. */
 static struct task_struct *ks_guard_thread;
@@ -234,6 +235,7 @@ static void ks_guard_demote(struct ks_vcpu *v, struct task_struct *task)
 		set_bit(KS_VCPU_DEMOTED, &p->flags);
 		/* The bit before the class: the engine reads them in turn. */
 		smp_mb__after_atomic();
+		trace_kvmsched_rt_demote(v->vm->name, v->id, task_pid_nr(task));
 	}
 	ks_sched_demote(task, &p->demoted_from);
 }
@@ -256,6 +258,7 @@ static void ks_guard_restore(struct ks_vcpu *v)
 	/* The class before the bit: the engine acts once it sees it clear. */
 	smp_mb__before_atomic();
 	clear_bit(KS_VCPU_DEMOTED, &p->flags);
+	trace_kvmsched_rt_restore(v->vm->name, v->id, task_pid_nr(task));
 	if (!restored)
 		ks_engine_kick(v, task);
 	put_task_struct(task);

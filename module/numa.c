@@ -39,6 +39,7 @@
 #include "numa.h"
 #include "policy.h"
 #include "registry.h"
+#include "trace.h"
 
 static unsigned int numa_spill_pct = KS_NUMA_SPILL_PCT_DEF;
 static int numa_spill_pct_set(const char *val, const struct kernel_param *kp)
@@ -411,8 +412,10 @@ static bool ks_numa_vcpu_look(struct ks_vcpu *v,
 		in.on_narrower = cpumask_test_cpu(cpu, scratch);
 	}
 	act = ks_numa_decide(&p->numa_spill, &in, READ_ONCE(numa_spill_pct));
-	if (act == KS_NUMA_WIDEN)
+	if (act == KS_NUMA_WIDEN) {
 		atomic_long_inc(&p->numa_spills);
+		trace_kvmsched_numa_widen(v->vm->name, v->id, pid_nr(pid));
+	}
 	/*
 	 * Its CPU time is no longer room for the next vCPU to narrow into,
 	 * unless it was spent there already.

@@ -27,6 +27,7 @@
 #include "irqpol.h"
 #include "registry.h"
 #include "sysfs.h"
+#include "trace.h"
 
 /*
  * Guards both hashes, every vm->vcpus and vm->irqs list, vm->dead,
@@ -180,6 +181,8 @@ static struct ks_vcpu *ks_vcpu_publish(struct ks_vm *vm, struct kvm_vcpu *vcpu)
 	v->vcpu = vcpu;
 	v->id = vcpu->vcpu_id;
 	v->thread = ks_vcpu_get_pid(vcpu);
+	if (v->thread)
+		trace_kvmsched_vcpu_bind(vm->name, v->id, pid_nr(v->thread));
 	list_add_tail(&v->node, &vm->vcpus);
 	hash_add_rcu(ks_vcpu_hash, &v->hnode, (unsigned long)vcpu);
 	return v;
@@ -305,8 +308,11 @@ void ks_registry_refresh_threads(void)
 	hash_for_each(ks_vm_hash, bkt, vm, hnode) {
 		list_for_each_entry(v, &vm->vcpus, node) {
 			pid = ks_vcpu_get_pid(v->vcpu);
-			if (pid && pid != v->thread)
+			if (pid && pid != v->thread) {
 				swap(pid, v->thread);
+				trace_kvmsched_vcpu_bind(vm->name, v->id,
+							 pid_nr(v->thread));
+			}
 			put_pid(pid);
 		}
 	}
@@ -335,6 +341,8 @@ struct ks_vcpu *ks_registry_bind_current(void)
 				struct pid *old = v->thread;
 
 				WRITE_ONCE(v->thread, get_pid(me));
+				trace_kvmsched_vcpu_bind(vm->name, v->id,
+							 pid_nr(me));
 				/* put_pid() does not sleep. */
 				put_pid(old);
 			}
@@ -470,6 +478,7 @@ static void ks_vm_sysfs_remove(struct ks_vm *vm)
 		kobject_del(vm->vcpus_kobj);
 		kobject_put(vm->vcpus_kobj);
 		kobject_uevent(&vm->kobj, KOBJ_REMOVE);
+		trace_kvmsched_vm_remove(vm->name, pid_nr(vm->tgid));
 		kobject_del(&vm->kobj);
 	}
 	kobject_put(&vm->kobj);		/* the registry's reference */
@@ -514,8 +523,10 @@ static void ks_vm_sysfs_add(struct ks_vm *vm)
 			break;
 		}
 	}
-	if (add_uevent)
+	if (add_uevent) {
 		kobject_uevent(&vm->kobj, KOBJ_ADD);
+		trace_kvmsched_vm_add(vm->name, pid_nr(vm->tgid));
+	}
 	return;
 fail:
 	pr_warn_ratelimited("cannot add VM %s to sysfs: %d\n", vm->name, err);

@@ -28,6 +28,7 @@
 #include "sched.h"
 #include "settings.h"
 #include "sysfs.h"
+#include "trace.h"
 
 struct ks_rule {
 	struct kobject kobj;		/* rules/<name>/ */
@@ -191,6 +192,7 @@ bool ks_rules_apply(struct ks_vm *vm)
 	}
 	strscpy(vp->rule, win->name, sizeof(vp->rule));
 	atomic_long_inc(&win->matched);
+	trace_kvmsched_rule_match(win->name, vm->name);
 	return true;
 }
 

@@ -112,6 +112,15 @@ static bool ks_sched_same_state(const void *a, const void *b)
 	return ks_sched_same(a, b);
 }
 
+/* "policy/priority/nice/slice_us", as the sysfs files name them. */
+static void ks_sched_format(const void *state, char *buf, size_t len)
+{
+	const struct ks_sched_attr *s = state;
+
+	scnprintf(buf, len, "%s/%u/%d/%u", ks_policy_name(s->policy), s->prio,
+		  s->nice, s->slice_us);
+}
+
 static int ks_sched_set_state(struct task_struct *task, const void *state)
 {
 	return ks_sched_set(task, state);
@@ -212,6 +221,7 @@ const struct ks_aspect ks_sched_aspect = {
 	.get = ks_sched_get,
 	.satisfies = ks_sched_satisfies,
 	.same = ks_sched_same_state,
+	.format = ks_sched_format,
 	.set = ks_sched_set_state,
 };
 

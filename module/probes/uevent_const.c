@@ -2,9 +2,9 @@
 /* 6.2+: a kset's uevent callback takes a const kobject. */
 #include <linux/kobject.h>
 
-int ks_probe(const struct kobject *kobj, struct kobj_uevent_env *env);
+int ks_probe_uevent(const struct kobject *kobj, struct kobj_uevent_env *env);
 
-_Static_assert(__builtin_types_compatible_p(
-		       typeof(((struct kset_uevent_ops *)0)->uevent),
-		       typeof(&ks_probe)),
-	       "uevent takes a const kobject");
+/* An error where the types differ: -Werror=incompatible-pointer-types. */
+const struct kset_uevent_ops ks_probe_ops = {
+	.uevent = ks_probe_uevent,
+};

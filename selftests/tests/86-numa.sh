@@ -315,11 +315,19 @@ sleep 2
 trace_entries_stop >/tmp/numa.trace
 check_entries "strict: overloaded, on node 0 only" /tmp/numa.trace "$TIDS" "$N0"
 check_eq "strict: no spill counted" "$(vcpu_sum "$PIDS" numa_spills)" 0
+echo >"$TRACEFS/trace"
+echo 1 >"$TRACEFS/events/kvmsched/kvmsched_numa_widen/enable"
 for p in $PIDS; do
 	echo preferred >$(vm_dirs $p)/numa_mode
 done
 check "preferred: widened under the overload (numa_spills)" \
 	wait_for 20 spilled "$PIDS"
+echo 0 >"$TRACEFS/events/kvmsched/kvmsched_numa_widen/enable"
+# The tracepoint names a vCPU thread of one of the VMs.
+wtid=$(sed -n 's/.* kvmsched_numa_widen: vm=[0-9-]* vcpu=[0-9]* tid=\([0-9]*\)$/\1/p' \
+	"$TRACEFS/trace" | head -n 1)
+check "preferred: tracepoint kvmsched_numa_widen for a vCPU thread ($wtid)" \
+	in_list "$wtid" $TIDS
 trace_entries_start
 sleep 2
 trace_entries_stop >/tmp/numa.trace

@@ -226,6 +226,13 @@ check_entries() {
 	check_eq "$1: entries outside CPUs $4 (of $n)" "$bad" 0
 }
 
+# in_list WORD LIST...: WORD is one of LIST (and not empty).
+in_list() {
+	local w=$1
+	shift
+	[ -n "$w" ] && case " $* " in *" $w "*) true ;; *) false ;; esac
+}
+
 # cpus_allowed TID: the thread's affinity as a cpulist.
 cpus_allowed() { awk '/^Cpus_allowed_list:/ { print $2 }' /proc/"$1"/status 2>/dev/null; }
 mask_is() { [ "$(cpus_allowed "$1")" = "$2" ]; }
