@@ -10,10 +10,12 @@
 . "$KSDIR/tests/lib.sh"
 ks_load
 EV=$TRACEFS/events/kvmsched
-for e in vm_add vm_remove vcpu_bind repair irq_move rt_demote rt_restore \
-	numa_widen rule_match; do
-	check "event kvmsched_$e listed" test -d "$EV/kvmsched_$e"
-done
+# Every event the ABI document lists exists, and no other.
+doc=$(awk '/^kvmsched_/ { print $1 }' "$KSDIR/abi/trace-kvmsched" | sort)
+check "the ABI document lists events" test -n "$doc"
+check_eq "events/kvmsched/ has exactly the documented events" \
+	"$(ls -d "$EV"/kvmsched_* | sed 's|.*/||' | sort | tr '\n' ' ')" \
+	"$(echo "$doc" | tr '\n' ' ')"
 echo 0 >"$TRACEFS/tracing_on"
 echo 4096 >"$TRACEFS/buffer_size_kb"
 echo >"$TRACEFS/trace"
