@@ -317,11 +317,13 @@ check_entries "strict: overloaded, on node 0 only" /tmp/numa.trace "$TIDS" "$N0"
 check_eq "strict: no spill counted" "$(vcpu_sum "$PIDS" numa_spills)" 0
 echo >"$TRACEFS/trace"
 echo 1 >"$TRACEFS/events/kvmsched/kvmsched_numa_widen/enable"
+echo 1 >"$TRACEFS/tracing_on"
 for p in $PIDS; do
 	echo preferred >$(vm_dirs $p)/numa_mode
 done
 check "preferred: widened under the overload (numa_spills)" \
 	wait_for 20 spilled "$PIDS"
+echo 0 >"$TRACEFS/tracing_on"
 echo 0 >"$TRACEFS/events/kvmsched/kvmsched_numa_widen/enable"
 # The tracepoint names a vCPU thread of one of the VMs.
 wtid=$(sed -n 's/.* kvmsched_numa_widen: vm=[0-9-]* vcpu=[0-9]* tid=\([0-9]*\)$/\1/p' \

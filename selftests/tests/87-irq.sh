@@ -131,9 +131,11 @@ kswrite "$A/irq_cpus" 1-2 >/dev/null
 r0=$(cat "$A/irqs/$IRQ_A/repairs")
 echo >"$TRACEFS/trace"
 echo 1 >"$TRACEFS/events/kvmsched/kvmsched_irq_move/enable"
+echo 1 >"$TRACEFS/tracing_on"
 echo 3 >"/proc/irq/$IRQ_A/smp_affinity_list"
 check "rogue smp_affinity write undone" wait_for 5 reads "/proc/irq/$IRQ_A/smp_affinity_list" 1-2
 check_eq "rogue write counted" "$(cat "$A/irqs/$IRQ_A/repairs")" $((r0 + 1))
+echo 0 >"$TRACEFS/tracing_on"
 echo 0 >"$TRACEFS/events/kvmsched/kvmsched_irq_move/enable"
 check "tracepoint kvmsched_irq_move: IRQ $IRQ_A was 3, set 1-2" \
 	grep -q " kvmsched_irq_move: aspect=irq id=$IRQ_A was=3 set=1-2$" "$TRACEFS/trace"

@@ -31,26 +31,31 @@ task() { echo /proc/"$PID"/task/"$1"; }
 stat_field() { sed 's/.*) //' "$(task "$1")"/stat | cut -d' ' -f"$(($2 - 2))"; }
 status_field() { awk -v k="$2:" '$1 == k { print $2 }' "$(task "$1")"/status; }
 stat_of() { cat "$1/stats/$2"; }
+# pair DESC KVMSCHED WITNESS: check_eq, and both values for the record.
+pair() {
+	echo "# $1: $2 | $3"
+	check_eq "$1" "$2" "$3"
+}
 
 # vcpu_vs_proc NAME DIR: the thread counters of vCPU DIR against /proc.
 vcpu_vs_proc() {
 	local name=$1 d=$2 tid run delay count
 	tid=$(cat "$d/tid")
 	read -r run delay count <"$(task "$tid")"/schedstat
-	check_eq "$name: runtime_ns = schedstat" "$(stat_of "$d" runtime_ns)" "$run"
-	check_eq "$name: run_delay_ns = schedstat" "$(stat_of "$d" run_delay_ns)" "$delay"
-	check_eq "$name: run_count = schedstat" "$(stat_of "$d" run_count)" "$count"
-	check_eq "$name: voluntary_switches = status" \
+	pair "$name: runtime_ns = schedstat" "$(stat_of "$d" runtime_ns)" "$run"
+	pair "$name: run_delay_ns = schedstat" "$(stat_of "$d" run_delay_ns)" "$delay"
+	pair "$name: run_count = schedstat" "$(stat_of "$d" run_count)" "$count"
+	pair "$name: voluntary_switches = status" \
 		"$(stat_of "$d" voluntary_switches)" \
 		"$(status_field "$tid" voluntary_ctxt_switches)"
-	check_eq "$name: involuntary_switches = status" \
+	pair "$name: involuntary_switches = status" \
 		"$(stat_of "$d" involuntary_switches)" \
 		"$(status_field "$tid" nonvoluntary_ctxt_switches)"
 	# guest_time, field 43, is in USER_HZ (100) ticks.
-	check_eq "$name: guest_ns = stat guest_time" \
+	pair "$name: guest_ns = stat guest_time" \
 		"$(($(stat_of "$d" guest_ns) / 10000000))" "$(stat_field "$tid" 43)"
 	if [ -r "$(task "$tid")"/sched ]; then
-		check_eq "$name: migrations = sched" "$(stat_of "$d" migrations)" \
+		pair "$name: migrations = sched" "$(stat_of "$d" migrations)" \
 			"$(awk '$1 == "se.nr_migrations" { print $3 }' "$(task "$tid")"/sched)"
 	fi
 	echo "# $name: runtime $run ns, guest $(stat_of "$d" guest_ns) ns," \
@@ -65,11 +70,11 @@ vm_vs_debugfs() {
 	[ -n "$k" ] || { nok "$name: KVM's debugfs directory"; return; }
 	for f in exits io_exits mmio_exits irq_exits halt_exits \
 		halt_poll_success_ns halt_poll_fail_ns halt_wait_ns; do
-		check_eq "$name: $f = debugfs" "$(stat_of "$vm" $f)" "$(cat "$k/$f")"
+		pair "$name: $f = debugfs" "$(stat_of "$vm" $f)" "$(cat "$k/$f")"
 	done
-	check_eq "$name: halt_polls = debugfs halt_attempted_poll" \
+	pair "$name: halt_polls = debugfs halt_attempted_poll" \
 		"$(stat_of "$vm" halt_polls)" "$(cat "$k/halt_attempted_poll")"
-	check_eq "$name: halt_wakeups = debugfs halt_wakeup" \
+	pair "$name: halt_wakeups = debugfs halt_wakeup" \
 		"$(stat_of "$vm" halt_wakeups)" "$(cat "$k/halt_wakeup")"
 }
 
@@ -114,10 +119,10 @@ done
 vm_vs_debugfs "io guest" "$vm" "$VMM_PID"
 vm_sums "io guest" "$vm"
 check "io guest: exits counted" test "$(stat_of "$vm" io_exits)" -gt 100
-check_eq "io guest: nr_threads = /proc/<pid>/task" "$(stat_of "$vm" nr_threads)" \
+pair "io guest: nr_threads = /proc/<pid>/task" "$(stat_of "$vm" nr_threads)" \
 	"$(ls /proc/"$VMM_PID"/task | wc -l)"
 # ksvmm's threads all live: the emulator's time is the main thread's.
-check_eq "io guest: emulator_runtime_ns = the other threads' schedstat" \
+pair "io guest: emulator_runtime_ns = the other threads' schedstat" \
 	"$(stat_of "$vm" emulator_runtime_ns)" "$(others_runtime "$VMM_PID")"
 kill -CONT "$VMM_PID"
 check "ksvmm exited cleanly" stop_vmm "$VMM_PID"
