@@ -124,8 +124,10 @@ static const struct {
 } ks_hooks[KS_NR_HOOKS] = {
 	[KS_HOOK_VM_DESTROY] = { "kvm_arch_destroy_vm",
 				 KVMSCHED_CAP_VM_DESTROY, ks_vm_destroy_pre },
+	/* Every vCPU directory has stats/. */
 	[KS_HOOK_VCPU_CREATE] = { "kvm_arch_vcpu_postcreate",
-				  KVMSCHED_CAP_VCPU_CREATE, ks_vcpu_create_pre },
+				  KVMSCHED_CAP_VCPU_CREATE " " KVMSCHED_CAP_STATS,
+				  ks_vcpu_create_pre },
 	/* Binding; from there the engine watches the thread itself. */
 	[KS_HOOK_VCPU_BIND] = { "get_task_pid",
 				KVMSCHED_CAP_VCPU_RUN " " KVMSCHED_CAP_AFFINITY " "
@@ -409,8 +411,6 @@ ssize_t ks_discovery_caps_show(char *buf)
 					     ks_hooks[h].cap);
 	if ((READ_ONCE(ks_irq_armed) & KS_IRQ_MAP_PROBES) == KS_IRQ_MAP_PROBES)
 		len += sysfs_emit_at(buf, len, " %s", KVMSCHED_CAP_IRQ);
-	/* Needs no hook of its own: every vCPU directory has stats/. */
-	len += sysfs_emit_at(buf, len, " %s", KVMSCHED_CAP_STATS);
 	return len + sysfs_emit_at(buf, len, "\n");
 }
 
