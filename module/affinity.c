@@ -135,7 +135,8 @@ static bool ks_aff_same(const void *a, const void *b)
 	return cpumask_equal(a, b);
 }
 
-static void ks_aff_format(const void *state, char *buf, size_t len)
+/* A cpumask state as a cpulist: the affinity and IRQ aspects' format(). */
+void ks_cpumask_format(const void *state, char *buf, size_t len)
 {
 	scnprintf(buf, len, "%*pbl", cpumask_pr_args((const struct cpumask *)state));
 }
@@ -155,7 +156,7 @@ const struct ks_aspect ks_affinity_aspect = {
 	.get = ks_aff_get,
 	.satisfies = ks_aff_satisfies,
 	.same = ks_aff_same,
-	.format = ks_aff_format,
+	.format = ks_cpumask_format,
 	.set = ks_aff_set,
 };
 

@@ -42,6 +42,7 @@ extern const struct ks_aspect ks_affinity_aspect;
 
 /* Process context. */
 int ks_affinity_parse(const char *buf, const char *what, struct ks_mask **out);
+void ks_cpumask_format(const void *state, char *buf, size_t len);
 ssize_t ks_affinity_effective_show(struct ks_vcpu *v, char *buf);
 ssize_t ks_affinity_placement_show(struct ks_vcpu *v, char *buf);
 

@@ -294,7 +294,6 @@ static bool ks_thread_give_back(struct ks_thread *t, struct task_struct *task,
 	return true;
 }
 
-/* Gives @task @want for aspect @a, and records what it got. */
 /* @id's aspect @a had @was, someone else's value, and gets @want back. */
 static void ks_trace_repair(int a, int id, const void *was, const void *want,
 			    bool irq)
@@ -310,6 +309,7 @@ static void ks_trace_repair(int a, int id, const void *was, const void *want,
 		trace_kvmsched_repair(asp->name, id, w, s);
 }
 
+/* Gives @task @want for aspect @a, and records what it got. */
 static void ks_thread_set(struct ks_thread *t, struct task_struct *task, int a,
 			  const void *want)
 {
@@ -500,18 +500,6 @@ static int ks_emulator_threads(struct pid *tgid, struct task_struct ***out)
 	return n;
 }
 
-/* Whether @pid runs a vCPU of a VM of @tgid among @vms. */
-static bool ks_runs_vcpu(struct pid *tgid, struct pid *pid, struct ks_vm **vms,
-			 int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (vms[i]->tgid == tgid && ks_vm_runs_thread(vms[i], pid))
-			return true;
-	return false;
-}
-
 static struct ks_emu_proc *ks_emu_proc_find(struct pid *tgid)
 {
 	struct ks_emu_proc *p;
@@ -576,7 +564,7 @@ static long ks_emulator_place(struct task_struct *task, struct pid *tgid,
 	long changed = 0;
 	int a;
 
-	if (ks_runs_vcpu(tgid, task_pid(task), vms, n))
+	if (ks_vms_run_thread(tgid, task_pid(task), vms, n))
 		return 0;
 	for (a = 0; a < KS_NR_ASPECTS; a++)
 		if (ks_thread_aspect(a))

@@ -145,11 +145,6 @@ static bool ks_irqa_same(const void *a, const void *b)
 	return cpumask_equal(a, b);
 }
 
-static void ks_irqa_format(const void *state, char *buf, size_t len)
-{
-	scnprintf(buf, len, "%*pbl", cpumask_pr_args((const struct cpumask *)state));
-}
-
 const struct ks_aspect ks_irq_aspect = {
 	.name = "irq",
 	.size = ks_irqa_size,
@@ -158,7 +153,7 @@ const struct ks_aspect ks_irq_aspect = {
 	.irq_set = ks_irqa_set,
 	.satisfies = ks_irqa_satisfies,
 	.same = ks_irqa_same,
-	.format = ks_irqa_format,
+	.format = ks_cpumask_format,
 };
 
 ssize_t ks_irq_source_show(struct ks_irq *irq, char *buf)

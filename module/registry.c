@@ -860,6 +860,18 @@ int ks_vcpu_last_cpu(struct ks_vcpu *v)
 	return cpu;
 }
 
+/* Whether @pid runs a vCPU of a VM of @tgid among @vms. */
+bool ks_vms_run_thread(struct pid *tgid, struct pid *pid, struct ks_vm **vms,
+		       int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (vms[i]->tgid == tgid && ks_vm_runs_thread(vms[i], pid))
+			return true;
+	return false;
+}
+
 /*
  * Calls @read with @v's kvm_vcpu while KVM has not destroyed it, under
  * ks_lock: @read must not sleep. -ENODEV once the VM is dead.

@@ -170,6 +170,8 @@ int ks_vcpu_read_kvm(struct ks_vcpu *v,
 bool ks_is_vhost_of(struct task_struct *p, struct pid *tgid);
 struct task_struct *ks_vcpu_get_task(struct ks_vcpu *v);
 bool ks_vm_runs_thread(struct ks_vm *vm, struct pid *pid);
+bool ks_vms_run_thread(struct pid *tgid, struct pid *pid, struct ks_vm **vms,
+		       int n);
 int ks_vm_get_vcpus(struct ks_vm *vm, struct ks_vcpu ***out);
 int ks_get_vms(struct ks_vm ***out);
 int ks_vm_get_irqs(struct ks_vm *vm, struct ks_irq ***out);

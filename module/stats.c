@@ -131,17 +131,6 @@ int ks_stats_vcpu(struct ks_vcpu *v, u64 *out)
 	return 0;
 }
 
-static bool ks_stats_runs_vcpu(struct ks_vm **vms, int n, struct pid *tgid,
-			       struct pid *pid)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (vms[i]->tgid == tgid && ks_vm_runs_thread(vms[i], pid))
-			return true;
-	return false;
-}
-
 /*
  * The CPU time of @vm's VMM outside every vCPU it runs (of this VM or
  * another in the same process), and its threads: the VMM's threads that
@@ -159,7 +148,7 @@ static u64 ks_stats_emulator_raw(struct ks_vm *vm, struct ks_vm **vms, int n,
 		sum = READ_ONCE(leader->signal->sum_sched_runtime);
 		for_each_thread(leader, t) {
 			threads++;
-			if (!ks_stats_runs_vcpu(vms, n, vm->tgid, task_pid(t)))
+			if (!ks_vms_run_thread(vm->tgid, task_pid(t), vms, n))
 				sum += READ_ONCE(t->se.sum_exec_runtime);
 		}
 		for_each_process(p) {

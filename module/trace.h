@@ -37,24 +37,6 @@ DEFINE_EVENT(kvmsched_vm_class, kvmsched_vm_remove,
 	TP_PROTO(const char *vm, int pid),
 	TP_ARGS(vm, pid));
 
-/* A vCPU bound to the thread that runs it (its first KVM_RUN, or another). */
-TRACE_EVENT(kvmsched_vcpu_bind,
-	TP_PROTO(const char *vm, int vcpu, int tid),
-	TP_ARGS(vm, vcpu, tid),
-	TP_STRUCT__entry(
-		__array(char, vm, 32)
-		__field(int, vcpu)
-		__field(int, tid)
-	),
-	TP_fast_assign(
-		strscpy(__entry->vm, vm, sizeof(__entry->vm));
-		__entry->vcpu = vcpu;
-		__entry->tid = tid;
-	),
-	TP_printk("vm=%s vcpu=%d tid=%d", __entry->vm, __entry->vcpu,
-		  __entry->tid)
-);
-
 /*
  * A thread or IRQ found changed by someone else, given kvmsched's value
  * back: the aspect, the thread id or IRQ number, what it had, what it got.
@@ -87,7 +69,7 @@ DEFINE_EVENT(kvmsched_repair_class, kvmsched_irq_move,
 	TP_PROTO(const char *aspect, int id, const char *was, const char *set),
 	TP_ARGS(aspect, id, was, set));
 
-/* The RT guard demoted a vCPU's thread, or gave its class back. */
+/* An event of one vCPU and the thread that runs it. */
 DECLARE_EVENT_CLASS(kvmsched_vcpu_class,
 	TP_PROTO(const char *vm, int vcpu, int tid),
 	TP_ARGS(vm, vcpu, tid),
@@ -105,6 +87,12 @@ DECLARE_EVENT_CLASS(kvmsched_vcpu_class,
 		  __entry->tid)
 );
 
+/* A vCPU bound to the thread that runs it (its first KVM_RUN, or another). */
+DEFINE_EVENT(kvmsched_vcpu_class, kvmsched_vcpu_bind,
+	TP_PROTO(const char *vm, int vcpu, int tid),
+	TP_ARGS(vm, vcpu, tid));
+
+/* The RT guard demoted a vCPU's thread, or gave its class back. */
 DEFINE_EVENT(kvmsched_vcpu_class, kvmsched_rt_demote,
 	TP_PROTO(const char *vm, int vcpu, int tid),
 	TP_ARGS(vm, vcpu, tid));
