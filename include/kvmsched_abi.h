@@ -21,5 +21,6 @@
 #define KVMSCHED_CAP_SLICE		"slice"
 #define KVMSCHED_CAP_IRQ		"irq"
 #define KVMSCHED_CAP_STATS		"stats"
+#define KVMSCHED_CAP_HALT_POLL		"halt_poll"
 
 #endif /* KVMSCHED_ABI_H */

@@ -124,9 +124,10 @@ static const struct {
 } ks_hooks[KS_NR_HOOKS] = {
 	[KS_HOOK_VM_DESTROY] = { "kvm_arch_destroy_vm",
 				 KVMSCHED_CAP_VM_DESTROY, ks_vm_destroy_pre },
-	/* Every vCPU directory has stats/. */
+	/* Every vCPU and VM directory has stats/; every VM halt_poll_ns. */
 	[KS_HOOK_VCPU_CREATE] = { "kvm_arch_vcpu_postcreate",
-				  KVMSCHED_CAP_VCPU_CREATE " " KVMSCHED_CAP_STATS,
+				  KVMSCHED_CAP_VCPU_CREATE " " KVMSCHED_CAP_STATS " "
+				  KVMSCHED_CAP_HALT_POLL,
 				  ks_vcpu_create_pre },
 	/* Binding; from there the engine watches the thread itself. */
 	[KS_HOOK_VCPU_BIND] = { "get_task_pid",

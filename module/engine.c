@@ -50,10 +50,17 @@
  * pass queued at once, under a back-off (irqpol.h) that keeps kvmsched
  * from fighting a writer in a loop.
  *
- * One record per thread, and per IRQ, kvmsched touched holds, for each
- * aspect, what it had before kvmsched and what kvmsched last gave it. An
- * empty policy or unload gives an aspect back only while the thread or
- * IRQ still has what kvmsched gave it: otherwise someone else owns it now.
+ * Settings of KVM's VM object (halt polling, haltpoll.c) are not the
+ * thread's: they are set at each write and at the VM's birth, and the
+ * periodic pass repairs them. A VMM that sets one itself meanwhile
+ * (KVM_ENABLE_CAP) has changed its mind about what the VM should have
+ * without kvmsched: its value becomes the one given back.
+ *
+ * One record per thread, per IRQ and per VM kvmsched touched holds, for
+ * each aspect, what it had before kvmsched and what kvmsched last gave it.
+ * An empty policy or unload gives an aspect back only while the thread,
+ * IRQ or VM still has what kvmsched gave it: otherwise someone else owns
+ * it now.
  */
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
@@ -76,6 +83,7 @@
 #include "affinity.h"
 #include "compat.h"
 #include "engine.h"
+#include "haltpoll.h"
 #include "hostirq.h"
 #include "irq.h"
 #include "policy.h"
@@ -105,11 +113,17 @@ static const struct ks_aspect *const ks_aspects[KS_NR_ASPECTS] = {
 	[KS_ASPECT_AFFINITY] = &ks_affinity_aspect,
 	[KS_ASPECT_SCHED] = &ks_sched_aspect,
 	[KS_ASPECT_IRQ] = &ks_irq_aspect,
+	[KS_ASPECT_HALT_POLL] = &ks_halt_poll_aspect,
 };
 
 static bool ks_thread_aspect(int a)
 {
 	return ks_aspects[a]->get;
+}
+
+static bool ks_vm_aspect(int a)
+{
+	return ks_aspects[a]->vm_get;
 }
 
 /*
@@ -125,9 +139,15 @@ struct ks_thread {
 };
 
 static DEFINE_HASHTABLE(ks_threads, 8);		/* under ks_policy_mutex */
-/* Offsets in a thread's record for thread aspects, in an IRQ's for others. */
+/*
+ * Offsets in a thread's record for thread aspects, in an IRQ's for IRQ
+ * aspects, in a VM's (ks_vm_pol.vm_rec) for VM aspects.
+ */
 static size_t ks_state_size[KS_NR_ASPECTS], ks_state_off[KS_NR_ASPECTS];
-static size_t ks_thread_size, ks_irq_rec_size;
+static size_t ks_thread_size, ks_irq_rec_size, ks_vm_rec_size;
+
+/* Whether VM aspects are set; false once unload gave them back. */
+static bool ks_vm_states_held = true;		/* under ks_policy_mutex */
 
 /*
  * A host IRQ kvmsched changed, like struct ks_thread. The IRQ number and
@@ -900,6 +920,115 @@ void ks_engine_irq_moved(int irq)
 		mod_delayed_work(system_unbound_wq, &ks_irq_work, 0);
 }
 
+static void *ks_vm_orig(struct ks_vm_pol *vp, int a)
+{
+	return (char *)vp->vm_rec + ks_state_off[a];
+}
+
+static void *ks_vm_set_state(struct ks_vm_pol *vp, int a)
+{
+	return (char *)ks_vm_orig(vp, a) + ks_state_size[a];
+}
+
+struct ks_vm_op {
+	const struct ks_aspect *asp;
+	void *state;
+};
+
+static void ks_vm_get_fn(struct kvm *kvm, void *arg)
+{
+	struct ks_vm_op *op = arg;
+
+	op->asp->vm_get(kvm, op->state);
+}
+
+static void ks_vm_set_fn(struct kvm *kvm, void *arg)
+{
+	struct ks_vm_op *op = arg;
+
+	op->asp->vm_set(kvm, op->state);
+}
+
+/* Aspect @a of @vm's KVM object, read or written: -ENODEV once dead. */
+static int ks_vm_state(struct ks_vm *vm, int a, void *state, bool write)
+{
+	struct ks_vm_op op = { ks_aspects[a], state };
+
+	return ks_vm_with_kvm(vm, write ? ks_vm_set_fn : ks_vm_get_fn, &op);
+}
+
+/*
+ * Every VM aspect of @vm gets its target, or its own back (if it still
+ * has what kvmsched set) when it has none. @count: a VM that lost what
+ * kvmsched set is drift, counted and traced; what it had then is what
+ * its VMM chose, and what it gets back later.
+ */
+static void ks_vm_sync_states(struct ks_vm *vm, bool count)
+{
+	struct ks_vm_pol *vp = ks_vmp(vm);
+	int a, has;
+
+	lockdep_assert_held(&ks_policy_mutex);
+	for (a = 0; a < KS_NR_ASPECTS; a++) {
+		const struct ks_aspect *asp = ks_aspects[a];
+
+		if (!ks_vm_aspect(a))
+			continue;
+		has = ks_vm_states_held && asp->vm_target(vm, ks_want[a]);
+		if (!has && !test_bit(a, &vp->vm_touched))
+			continue;
+		if (!vp->vm_rec) {
+			/* On failure the allocator says so; the next pass retries. */
+			vp->vm_rec = kzalloc(ks_vm_rec_size, GFP_KERNEL);
+			if (!vp->vm_rec)
+				continue;
+		}
+		if (ks_vm_state(vm, a, ks_have[a], false))
+			continue;
+		if (!has) {
+			if (asp->same(ks_have[a], ks_vm_set_state(vp, a)))
+				ks_vm_state(vm, a, ks_vm_orig(vp, a), true);
+			clear_bit(a, &vp->vm_touched);
+			continue;
+		}
+		if (!test_and_set_bit(a, &vp->vm_touched)) {
+			memcpy(ks_vm_orig(vp, a), ks_have[a], ks_state_size[a]);
+		} else if (!asp->same(ks_have[a], ks_vm_set_state(vp, a))) {
+			memcpy(ks_vm_orig(vp, a), ks_have[a], ks_state_size[a]);
+			if (count)
+				atomic_long_inc(&vp->repairs[a]);
+			if (trace_kvmsched_repair_enabled())
+				ks_trace_repair(a, pid_nr(vm->tgid), ks_have[a],
+						ks_want[a], false);
+		}
+		if (!asp->same(ks_have[a], ks_want[a]))
+			ks_vm_state(vm, a, ks_want[a], true);
+		memcpy(ks_vm_set_state(vp, a), ks_want[a], ks_state_size[a]);
+	}
+}
+
+void ks_engine_give_back_vms(void)
+{
+	struct ks_vm **vms;
+	int i, n, touched = 0;
+
+	mutex_lock(&ks_policy_mutex);
+	ks_vm_states_held = false;
+	n = ks_get_vms(&vms);
+	for (i = 0; i < n; i++) {
+		touched += !!ks_vmp(vms[i])->vm_touched;
+		ks_vm_sync_states(vms[i], false);
+	}
+	if (n >= 0)
+		ks_put_vms(vms, n);
+	else
+		pr_warn("out of memory at unload: VM settings not given back\n");
+	mutex_unlock(&ks_policy_mutex);
+	if (touched)
+		pr_info("gave back the halt polling of %d VMs, if still their own\n",
+			touched);
+}
+
 /*
  * A VM is born once: the first of its vCPU's first repair, the births
  * pass and a policy write matches the rules against it (so that a rule
@@ -942,6 +1071,7 @@ void ks_engine_resync(struct ks_vm *vm, struct ks_vcpu *v, bool emulator)
 		ks_vm_sync_vcpus(vm, false);
 	/* The IRQs follow the vCPUs and the emulator threads. */
 	ks_vm_sync_irqs(vm);
+	ks_vm_sync_states(vm, false);
 }
 
 /* VMs not born yet: their rules, and their threads placed. */
@@ -957,6 +1087,7 @@ static void ks_births_fn(struct work_struct *work)
 		if (ks_vm_birth(vms[i])) {
 			ks_vm_sync_vcpus(vms[i], false);
 			ks_emulator_sync(vms[i]->tgid, vms, n, false);
+			ks_vm_sync_states(vms[i], false);
 		}
 	}
 	if (n >= 0)
@@ -1402,6 +1533,7 @@ static void ks_engine_pass(bool resync)
 		if (ks_vm_birth(vms[i]) || resync || moved)
 			WRITE_ONCE(ks_vmp(vms[i])->gen, ks_vmp(vms[i])->gen + 1);
 		ks_vm_sync_vcpus(vms[i], !resync);
+		ks_vm_sync_states(vms[i], !resync);
 		for (j = 0; j < i && vms[j]->tgid != vms[i]->tgid; j++)
 			;
 		if (j == i)
@@ -1453,6 +1585,7 @@ static void ks_vm_pol_free(struct ks_vm *vm)
 	kfree(ks_vmp(vm)->cpus);
 	kfree(ks_vmp(vm)->emulator_cpus);
 	kfree(ks_vmp(vm)->irq.cpus);
+	kfree(ks_vmp(vm)->vm_rec);
 }
 
 static void ks_vcpu_pol_free(struct ks_vcpu *v)
@@ -1489,7 +1622,7 @@ static void ks_engine_free_scratch(void)
 
 int ks_engine_init(void)
 {
-	size_t off = 0, irq_off = 0;
+	size_t off = 0, irq_off = 0, vm_off = 0;
 	int a, ret;
 
 	for (a = 0; a < KS_NR_ASPECTS; a++) {
@@ -1497,6 +1630,9 @@ int ks_engine_init(void)
 		if (ks_thread_aspect(a)) {
 			ks_state_off[a] = off;
 			off += 2 * ALIGN(ks_state_size[a], sizeof(long));
+		} else if (ks_vm_aspect(a)) {
+			ks_state_off[a] = vm_off;
+			vm_off += 2 * ALIGN(ks_state_size[a], sizeof(long));
 		} else {
 			ks_state_off[a] = irq_off;
 			irq_off += 2 * ALIGN(ks_state_size[a], sizeof(long));
@@ -1511,6 +1647,7 @@ int ks_engine_init(void)
 	}
 	ks_thread_size = sizeof(struct ks_thread) + off;
 	ks_irq_rec_size = sizeof(struct ks_irq_rec) + irq_off;
+	ks_vm_rec_size = vm_off;
 	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "kvmsched:online",
 					ks_cpu_changed, ks_cpu_changed);
 	if (ret < 0) {

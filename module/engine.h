@@ -12,6 +12,7 @@
 #include <linux/types.h>
 
 struct irq_desc;
+struct kvm;
 struct ks_irq;
 struct ks_registry_owner;
 struct ks_vm;
@@ -30,11 +31,11 @@ struct task_struct;
 extern struct mutex ks_policy_mutex;
 
 /*
- * One aspect of a thread, or of a host IRQ, that kvmsched enforces. A
- * state is an opaque block of size() bytes; the engine keeps, per thread
- * or IRQ it touched, what it had before kvmsched and what kvmsched last
- * gave it. A thread aspect has get(), an IRQ aspect irq_get(), and only
- * the operations of its kind.
+ * One aspect of a thread, of a host IRQ or of a VM that kvmsched
+ * enforces. A state is an opaque block of size() bytes; the engine keeps,
+ * per thread, IRQ or VM it touched, what it had before kvmsched and what
+ * kvmsched last gave it. A thread aspect has get(), an IRQ aspect
+ * irq_get(), a VM aspect vm_get(), and only the operations of its kind.
  */
 struct ks_aspect {
 	const char *name;
@@ -81,7 +82,16 @@ struct ks_aspect {
 	 */
 	int (*irq_get)(struct irq_desc *desc, void *state);
 	int (*irq_set)(struct irq_desc *desc, const void *state);
-	/* States of either kind: compare. */
+	/*
+	 * A VM aspect, a setting of KVM's VM object: under ks_policy_mutex,
+	 * the target of @vm into @want: 1, or 0 for none (the VM gets its
+	 * own back).
+	 */
+	int (*vm_target)(struct ks_vm *vm, void *want);
+	/* VM states, under the registry's lock (ks_vm_with_kvm()): atomic. */
+	void (*vm_get)(struct kvm *kvm, void *state);
+	void (*vm_set)(struct kvm *kvm, const void *state);
+	/* States of any kind: compare. */
 	bool (*satisfies)(const void *have, const void *want);
 	bool (*same)(const void *a, const void *b);
 	/* A state as text, for the kvmsched_repair tracepoint. */
@@ -93,6 +103,7 @@ enum ks_aspect_id {
 	KS_ASPECT_AFFINITY,
 	KS_ASPECT_SCHED,
 	KS_ASPECT_IRQ,
+	KS_ASPECT_HALT_POLL,
 	KS_NR_ASPECTS,
 };
 
@@ -129,6 +140,13 @@ void ks_engine_birth(struct ks_vm *vm);
  * and host IRQs.
  */
 void ks_engine_resync(struct ks_vm *vm, struct ks_vcpu *v, bool emulator);
+
+/*
+ * Process context, at unload before the hooks go, while KVM's VM objects
+ * are still reachable: every VM gets back the VM aspects' states it had,
+ * and no policy sets them again.
+ */
+void ks_engine_give_back_vms(void);
 
 int ks_engine_init(void);
 void ks_engine_quiesce(void);

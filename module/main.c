@@ -5,6 +5,7 @@
  */
 #include <linux/module.h>
 
+#include "diag.h"
 #include "discovery.h"
 #include "engine.h"
 #include "guard.h"
@@ -28,6 +29,7 @@ static int __init ks_init(void)
 	err = ks_guard_init();
 	if (err)
 		goto err_engine;
+	ks_diag_init();
 	err = ks_sysfs_init();
 	if (err)
 		goto err_guard;
@@ -40,6 +42,7 @@ static int __init ks_init(void)
 err_sysfs:
 	ks_sysfs_exit();
 err_guard:
+	ks_diag_exit();
 	ks_guard_exit();
 err_engine:
 	ks_engine_quiesce();
@@ -53,6 +56,9 @@ err_numa:
 
 static void __exit ks_exit(void)
 {
+	ks_diag_exit();
+	/* While KVM's VM objects are reachable: their settings go back. */
+	ks_engine_give_back_vms();
 	/* Disarms the hooks and forgets every VM, removing their dirs. */
 	ks_discovery_exit();
 	/*

@@ -18,7 +18,9 @@
 #include <linux/task_work.h>
 #include <linux/types.h>
 
+#include "diagpol.h"
 #include "engine.h"
+#include "haltpollpol.h"
 #include "irqpol.h"
 #include "numa.h"
 #include "placement.h"
@@ -51,8 +53,17 @@ struct ks_vm_pol {
 	/* The RT guard reads both; 0: the default budget. */
 	int guard_runtime_us;		/* KS_GUARD_OFF, or up to the period */
 	u32 guard_period_us;
+	/* Halt polling. */
+	struct ks_halt_cfg halt_poll;	/* halt_poll_ns as given */
+	/* The engine's record of the VM aspects of KVM's VM object. */
+	unsigned long vm_touched;	/* bit per aspect */
+	void *vm_rec;			/* orig and set per aspect; NULL: none */
+	atomic_long_t repairs[KS_NR_ASPECTS];	/* drift repaired */
 	/* Statistics: stats.c's, under ks_stats_mutex. */
 	struct ks_stat_acc emulator_runtime;
+	/* Diagnosis: diag.c's, under ks_diag_mutex. */
+	struct ks_diag_ring diag;
+	int diag_gen;			/* diag_window_ms's when it began */
 };
 
 struct ks_vcpu_pol {

@@ -892,20 +892,43 @@ int ks_vcpu_read_kvm(struct ks_vcpu *v,
 }
 
 /*
+ * Calls @fn with @vm's struct kvm while KVM has not destroyed it, under
+ * ks_lock: @fn must not sleep. -ENODEV once the VM is dead.
+ */
+int ks_vm_with_kvm(struct ks_vm *vm, void (*fn)(struct kvm *kvm, void *arg),
+		   void *arg)
+{
+	int err = -ENODEV;
+
+	spin_lock(&ks_lock);
+	if (!vm->dead) {
+		fn(vm->kvm, arg);
+		err = 0;
+	}
+	spin_unlock(&ks_lock);
+	return err;
+}
+
+/*
  * Before Linux 6.4, vhost workers are kernel threads named "vhost-<tid>"
  * after the VMM thread that set them up; later they are threads of the VMM
  * and for_each_thread() finds them. Under rcu_read_lock().
  */
-bool ks_is_vhost_of(struct task_struct *p, struct pid *tgid)
+struct pid *ks_vhost_owner(struct task_struct *p)
 {
 	struct task_struct *owner;
 	int tid;
 
 	if (!(p->flags & PF_KTHREAD) || strncmp(p->comm, "vhost-", 6) ||
 	    kstrtoint(p->comm + 6, 10, &tid))
-		return false;
+		return NULL;
 	owner = pid_task(find_pid_ns(tid, &init_pid_ns), PIDTYPE_PID);
-	return owner && task_tgid(owner) == tgid;
+	return owner ? task_tgid(owner) : NULL;
+}
+
+bool ks_is_vhost_of(struct task_struct *p, struct pid *tgid)
+{
+	return ks_vhost_owner(p) == tgid;
 }
 
 bool ks_vm_alive(struct ks_vm *vm)

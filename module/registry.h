@@ -167,6 +167,10 @@ bool ks_vm_alive(struct ks_vm *vm);
 int ks_vcpu_read_kvm(struct ks_vcpu *v,
 		     void (*read)(const struct kvm_vcpu *vcpu, void *arg),
 		     void *arg);
+int ks_vm_with_kvm(struct ks_vm *vm, void (*fn)(struct kvm *kvm, void *arg),
+		   void *arg);
+/* The process a vhost kthread works for (before 6.4), or NULL; under RCU. */
+struct pid *ks_vhost_owner(struct task_struct *p);
 bool ks_is_vhost_of(struct task_struct *p, struct pid *tgid);
 struct task_struct *ks_vcpu_get_task(struct ks_vcpu *v);
 bool ks_vm_runs_thread(struct ks_vm *vm, struct pid *pid);

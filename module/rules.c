@@ -22,6 +22,7 @@
 #include "numa.h"
 #include "policy.h"
 #include "registry.h"
+#include "haltpoll.h"
 #include "irq.h"
 #include "rulematch.h"
 #include "rules.h"
@@ -44,6 +45,7 @@ struct ks_rule {
 	struct ks_sched_cfg emulator_sched;	/* given to the VM's emulator_* */
 	struct ks_numa_cfg numa;	/* given to the VM's numa_node */
 	struct ks_irq_cfg irq;		/* given to the VM's irq_cpus if set */
+	struct ks_halt_cfg halt_poll;	/* given to the VM's halt_poll_ns if set */
 	atomic_long_t matched;
 };
 
@@ -190,6 +192,8 @@ bool ks_rules_apply(struct ks_vm *vm)
 		vp->irq.mode = win->irq.mode;
 		vp->irq.cpus = irq_cpus;
 	}
+	if (win->halt_poll.set)
+		vp->halt_poll = win->halt_poll;
 	strscpy(vp->rule, win->name, sizeof(vp->rule));
 	atomic_long_inc(&win->matched);
 	trace_kvmsched_rule_match(win->name, vm->name);
@@ -440,6 +444,33 @@ ssize_t ks_rule_irq_store(struct kobject *kobj, const char *buf, size_t len)
 	swap(r->irq, cfg);
 	mutex_unlock(&ks_policy_mutex);
 	kfree(cfg.cpus);
+	return len;
+}
+
+ssize_t ks_rule_halt_show(struct kobject *kobj, char *buf)
+{
+	ssize_t len;
+
+	mutex_lock(&ks_policy_mutex);
+	len = ks_halt_cfg_show(&to_rule(kobj)->halt_poll, buf);
+	mutex_unlock(&ks_policy_mutex);
+	return len;
+}
+
+ssize_t ks_rule_halt_store(struct kobject *kobj, const char *buf, size_t len)
+{
+	struct ks_rule *r = to_rule(kobj);
+	struct ks_halt_cfg cfg;
+	char what[64];
+	int err;
+
+	snprintf(what, sizeof(what), "rules/%s/halt_poll_ns", r->name);
+	err = ks_halt_cfg_parse(buf, what, &cfg);
+	if (err)
+		return err;
+	mutex_lock(&ks_policy_mutex);
+	r->halt_poll = cfg;
+	mutex_unlock(&ks_policy_mutex);
 	return len;
 }
 

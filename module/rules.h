@@ -35,6 +35,8 @@ ssize_t ks_rule_numa_mode_store(struct kobject *kobj, const char *buf,
 				size_t len);
 ssize_t ks_rule_irq_show(struct kobject *kobj, char *buf);
 ssize_t ks_rule_irq_store(struct kobject *kobj, const char *buf, size_t len);
+ssize_t ks_rule_halt_show(struct kobject *kobj, char *buf);
+ssize_t ks_rule_halt_store(struct kobject *kobj, const char *buf, size_t len);
 ssize_t ks_rule_matched_show(struct kobject *kobj, char *buf);
 int ks_rules_init(struct kobject *root);
 void ks_rules_exit(void);

@@ -12,6 +12,7 @@
 
 #include "affinity.h"
 #include "engine.h"
+#include "haltpoll.h"
 #include "irq.h"
 #include "numa.h"
 #include "policy.h"
@@ -256,5 +257,40 @@ out:
 	cpus_read_unlock();
 	mutex_unlock(&ks_policy_mutex);
 	kfree(cfg.cpus);
+	return err ? err : len;
+}
+
+ssize_t ks_setting_halt_show(struct ks_vm *vm, char *buf)
+{
+	ssize_t len;
+
+	mutex_lock(&ks_policy_mutex);
+	len = ks_halt_cfg_show(&ks_vmp(vm)->halt_poll, buf);
+	mutex_unlock(&ks_policy_mutex);
+	return len;
+}
+
+ssize_t ks_setting_halt_store(struct ks_vm *vm, const char *buf, size_t len)
+{
+	struct ks_halt_cfg cfg;
+	char what[64];
+	int err;
+
+	snprintf(what, sizeof(what), "vms/%s/halt_poll_ns", vm->name);
+	err = ks_halt_cfg_parse(buf, what, &cfg);
+	if (err)
+		return err;
+	mutex_lock(&ks_policy_mutex);
+	cpus_read_lock();
+	if (!ks_vm_alive(vm)) {
+		err = -ENODEV;
+		goto out;
+	}
+	ks_engine_birth(vm);
+	ks_vmp(vm)->halt_poll = cfg;
+	ks_engine_resync(vm, NULL, true);
+out:
+	cpus_read_unlock();
+	mutex_unlock(&ks_policy_mutex);
 	return err ? err : len;
 }

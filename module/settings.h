@@ -40,5 +40,7 @@ ssize_t ks_setting_numa_mode_store(struct ks_vm *vm, const char *buf,
 
 ssize_t ks_setting_irq_show(struct ks_vm *vm, char *buf);
 ssize_t ks_setting_irq_store(struct ks_vm *vm, const char *buf, size_t len);
+ssize_t ks_setting_halt_show(struct ks_vm *vm, char *buf);
+ssize_t ks_setting_halt_store(struct ks_vm *vm, const char *buf, size_t len);
 
 #endif /* KS_SETTINGS_H */

@@ -18,6 +18,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 
 #include "policy.h"
 #include "registry.h"
@@ -131,31 +132,55 @@ int ks_stats_vcpu(struct ks_vcpu *v, u64 *out)
 	return 0;
 }
 
+/* A VMM's vhost kthreads (before Linux 6.4): their CPU time and number. */
+struct ks_vhost {
+	u64 ns, threads;
+};
+
+/*
+ * One walk of every process, under rcu_read_lock(): each vhost kthread
+ * counts for the VMs of its owner, @vh[i] for @vms[i].
+ */
+static void ks_stats_vhost(struct ks_vm **vms, int n, struct ks_vhost *vh)
+{
+	struct task_struct *p;
+	struct pid *owner;
+	int i;
+
+	for_each_process(p) {
+		owner = ks_vhost_owner(p);
+		if (!owner)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (vms[i]->tgid == owner) {
+				vh[i].ns += READ_ONCE(p->se.sum_exec_runtime);
+				vh[i].threads++;
+			}
+		}
+	}
+}
+
 /*
  * The CPU time of @vm's VMM outside every vCPU it runs (of this VM or
- * another in the same process), and its threads: the VMM's threads that
- * exited, then the live ones that run no vCPU, then its vhost workers.
+ * another in the same process, among @vms), and its threads: the VMM's
+ * threads that exited, then the live ones that run no vCPU. Its vhost
+ * workers are @vh.
  */
 static u64 ks_stats_emulator_raw(struct ks_vm *vm, struct ks_vm **vms, int n,
-				 u64 *nr_threads)
+				 const struct ks_vhost *vh, u64 *nr_threads)
 {
-	struct task_struct *leader, *t, *p;
+	struct task_struct *leader, *t;
 	u64 sum = 0, threads = 0;
 
 	rcu_read_lock();
 	leader = pid_task(vm->tgid, PIDTYPE_TGID);
 	if (leader) {
-		sum = READ_ONCE(leader->signal->sum_sched_runtime);
+		sum = READ_ONCE(leader->signal->sum_sched_runtime) + vh->ns;
+		threads = vh->threads;
 		for_each_thread(leader, t) {
 			threads++;
 			if (!ks_vms_run_thread(vm->tgid, task_pid(t), vms, n))
 				sum += READ_ONCE(t->se.sum_exec_runtime);
-		}
-		for_each_process(p) {
-			if (ks_is_vhost_of(p, vm->tgid)) {
-				threads++;
-				sum += READ_ONCE(p->se.sum_exec_runtime);
-			}
 		}
 	}
 	rcu_read_unlock();
@@ -163,34 +188,83 @@ static u64 ks_stats_emulator_raw(struct ks_vm *vm, struct ks_vm **vms, int n,
 	return sum;
 }
 
-int ks_stats_vm(struct ks_vm *vm, u64 *out)
+/* Under ks_stats_mutex: @vm's sums into @out; @vms hold its VMM's VMs. */
+static int ks_stats_vm_take(struct ks_vm *vm, struct ks_vm **vms, int nvms,
+			    const struct ks_vhost *vh, u64 *out)
 {
 	struct ks_vm_pol *p = ks_vmp(vm);
 	u64 one[KS_NR_VCPU_STATS], raw;
 	struct ks_vcpu **vcpus;
-	struct ks_vm **vms;
-	int i, j, n, nvms;
+	int i, j, n;
 
+	lockdep_assert_held(&ks_stats_mutex);
 	n = ks_vm_get_vcpus(vm, &vcpus);
 	if (n < 0)
 		return n;
-	nvms = ks_get_vms(&vms);
-	if (nvms < 0) {
-		ks_put_vcpus(vcpus, n);
-		return nvms;
-	}
 	memset(out, 0, KS_NR_VM_STATS * sizeof(*out));
-	mutex_lock(&ks_stats_mutex);
 	for (i = 0; i < n; i++) {
 		ks_stats_vcpu_take(vcpus[i], one);
 		for (j = 0; j < KS_NR_VCPU_STATS; j++)
 			out[j] += one[j];
 	}
-	raw = ks_stats_emulator_raw(vm, vms, nvms, &out[KS_ST_NR_THREADS]);
+	raw = ks_stats_emulator_raw(vm, vms, nvms, vh, &out[KS_ST_NR_THREADS]);
 	ks_stat_take_sum(&p->emulator_runtime, raw);
 	out[KS_ST_EMULATOR_RUNTIME_NS] = p->emulator_runtime.sum;
-	mutex_unlock(&ks_stats_mutex);
-	ks_put_vms(vms, nvms);
 	ks_put_vcpus(vcpus, n);
 	return 0;
+}
+
+int ks_stats_vm(struct ks_vm *vm, u64 *out)
+{
+	struct ks_vhost vh = { };
+	struct ks_vm **vms;
+	int nvms, err;
+
+	nvms = ks_get_vms(&vms);
+	if (nvms < 0)
+		return nvms;
+	rcu_read_lock();
+	ks_stats_vhost(&vm, 1, &vh);
+	rcu_read_unlock();
+	mutex_lock(&ks_stats_mutex);
+	err = ks_stats_vm_take(vm, vms, nvms, &vh, out);
+	mutex_unlock(&ks_stats_mutex);
+	ks_put_vms(vms, nvms);
+	return err;
+}
+
+static int ks_vm_tgid_cmp(const void *a, const void *b)
+{
+	const struct ks_vm *x = *(struct ks_vm *const *)a;
+	const struct ks_vm *y = *(struct ks_vm *const *)b;
+
+	if (x->tgid == y->tgid)
+		return 0;
+	return x->tgid < y->tgid ? -1 : 1;
+}
+
+int ks_stats_vms(struct ks_vm **vms, int n, struct ks_vm_stats *out)
+{
+	struct ks_vhost *vh;
+	int a, b, i, err = 0;
+
+	vh = kcalloc(n, sizeof(*vh), GFP_KERNEL);
+	if (!vh)
+		return -ENOMEM;
+	/* The VMs of one VMM side by side: each is checked against its own. */
+	sort(vms, n, sizeof(*vms), ks_vm_tgid_cmp, NULL);
+	rcu_read_lock();
+	ks_stats_vhost(vms, n, vh);
+	rcu_read_unlock();
+	mutex_lock(&ks_stats_mutex);
+	for (a = 0; a < n && !err; a = b) {
+		for (b = a + 1; b < n && vms[b]->tgid == vms[a]->tgid; b++)
+			;
+		for (i = a; i < b && !err; i++)
+			err = ks_stats_vm_take(vms[i], vms + a, b - a, &vh[i],
+					       out[i].v);
+	}
+	mutex_unlock(&ks_stats_mutex);
+	kfree(vh);
+	return err;
 }

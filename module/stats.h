@@ -23,5 +23,15 @@ enum ks_vm_stat {
 /* Fill @out[KS_NR_VCPU_STATS] / @out[KS_NR_VM_STATS]; 0 or -errno. */
 int ks_stats_vcpu(struct ks_vcpu *v, u64 *out);
 int ks_stats_vm(struct ks_vm *vm, u64 *out);
+/*
+ * Every VM of @vms at once, into @out[i].v for the VM at @vms[i] after the
+ * call (which reorders @vms, grouping each VMM's VMs): linear in VMs, for
+ * the diagnosis sampler. 0 or -errno.
+ */
+struct ks_vm_stats {
+	u64 v[KS_NR_VM_STATS];
+};
+
+int ks_stats_vms(struct ks_vm **vms, int n, struct ks_vm_stats *out);
 
 #endif /* KS_STATS_H */

@@ -17,9 +17,11 @@
 #include "affinity.h"
 #include "discovery.h"
 #include "compat.h"
+#include "diag.h"
 #include "engine.h"
 #include "features.h"
 #include "guard.h"
+#include "haltpoll.h"
 #include "irq.h"
 #include "memnodes.h"
 #include "numa.h"
@@ -39,6 +41,7 @@ enum ks_dir {
 	KS_DIR_IRQ,		/* vms/<vm>/irqs/<irq>/ */
 	KS_DIR_VM_STATS,	/* vms/<vm>/stats/ (a group of the VM's) */
 	KS_DIR_VCPU_STATS,	/* vms/<vm>/vcpus/<id>/stats/ */
+	KS_DIR_VM_DIAG,		/* vms/<vm>/diag/ */
 	KS_NR_DIRS,
 };
 
@@ -49,6 +52,7 @@ enum ks_dir {
 #define KS_IN_VM_STATS	BIT(KS_DIR_VM_STATS)
 #define KS_IN_VCPU_STATS	BIT(KS_DIR_VCPU_STATS)
 #define KS_IN_STATS	(KS_IN_VM_STATS | KS_IN_VCPU_STATS)
+#define KS_IN_VM_DIAG	BIT(KS_DIR_VM_DIAG)
 
 /* How a file is read and written. */
 enum ks_ftype {
@@ -58,6 +62,7 @@ enum ks_ftype {
 	KS_FT_COUNTER,		/* an atomic_long_t at .offset of the block */
 	KS_FT_NUMA,		/* the NUMA setting of a VM or rule */
 	KS_FT_STAT,		/* a statistic of a vCPU or VM: .stat */
+	KS_FT_DIAG,		/* a diagnosis of a VM: .stat, enum ks_diag_file */
 	KS_FT_OWN,		/* its own .show and .store */
 };
 
@@ -72,6 +77,7 @@ struct ks_file {
 	bool numa_mode;			/* KS_FT_NUMA: numa_mode, not numa_node */
 	size_t offset;			/* KS_FT_COUNTER: in ks_vm_pol or ks_vcpu_pol */
 	int stat;			/* KS_FT_STAT: enum ks_stat, ks_vm_stat */
+					/* KS_FT_DIAG: enum ks_diag_file */
 	ssize_t (*show)(struct kobject *kobj, char *buf);
 	ssize_t (*store)(struct kobject *kobj, const char *buf, size_t len);
 };
@@ -234,6 +240,22 @@ static ssize_t repairs_show(struct kobject *kobj, char *buf)
 	return ks_irq_repairs_show(to_irq(kobj), buf);
 }
 
+static ssize_t halt_poll_ns_show(struct kobject *kobj, char *buf)
+{
+	return ks_setting_halt_show(to_vm(kobj), buf);
+}
+
+static ssize_t halt_poll_ns_store(struct kobject *kobj, const char *buf,
+				  size_t len)
+{
+	return ks_setting_halt_store(to_vm(kobj), buf, len);
+}
+
+static ssize_t effective_halt_poll_ns_show(struct kobject *kobj, char *buf)
+{
+	return ks_halt_effective_show(to_vm(kobj), buf);
+}
+
 #define KS_OWN(_name, _mode, _dirs, _show, _store)			\
 	{ .name = _name, .mode = _mode, .dirs = _dirs, .type = KS_FT_OWN, \
 	  .show = _show, .store = _store }
@@ -257,6 +279,11 @@ static ssize_t repairs_show(struct kobject *kobj, char *buf)
 #define KS_STAT_FILE(_name, _dirs, _stat)				\
 	{ .name = _name, .mode = 0400, .dirs = _dirs, .type = KS_FT_STAT, \
 	  .stat = _stat }
+
+/* 0400 like the statistics it is made of. */
+#define KS_DIAG_FILE(_name, _f)						\
+	{ .name = _name, .mode = 0400, .dirs = KS_IN_VM_DIAG,		\
+	  .type = KS_FT_DIAG, .stat = _f }
 
 #define KS_ALL_SETTINGS	(KS_IN_VM | KS_IN_VCPU | KS_IN_RULE)
 #define KS_VM_SETTINGS	(KS_IN_VM | KS_IN_RULE)
@@ -330,6 +357,15 @@ static const struct ks_file ks_files[] = {
 	       NULL),
 	KS_OWN("steering", 0444, KS_IN_IRQ, steering_show, NULL),
 	KS_OWN("repairs", 0400, KS_IN_IRQ, repairs_show, NULL),
+	/* Halt polling: the setting, then what KVM applies. */
+	KS_OWN("halt_poll_ns", 0600, KS_IN_VM, halt_poll_ns_show,
+	       halt_poll_ns_store),
+	KS_OWN("halt_poll_ns", 0600, KS_IN_RULE, ks_rule_halt_show,
+	       ks_rule_halt_store),
+	KS_OWN("effective_halt_poll_ns", 0444, KS_IN_VM,
+	       effective_halt_poll_ns_show, NULL),
+	KS_COUNTER_FILE("halt_poll_repairs", KS_IN_VM,
+			offsetof(struct ks_vm_pol, repairs[KS_ASPECT_HALT_POLL])),
 	/* Statistics: a vCPU's, and in a VM the sums of its vCPUs'. */
 	KS_STAT_FILE("runtime_ns", KS_IN_STATS, KS_ST_RUNTIME_NS),
 	KS_STAT_FILE("guest_ns", KS_IN_STATS, KS_ST_GUEST_NS),
@@ -354,6 +390,15 @@ static const struct ks_file ks_files[] = {
 	KS_STAT_FILE("emulator_runtime_ns", KS_IN_VM_STATS,
 		     KS_ST_EMULATOR_RUNTIME_NS),
 	KS_STAT_FILE("nr_threads", KS_IN_VM_STATS, KS_ST_NR_THREADS),
+	/* Diagnosis: what the statistics say over the last window. */
+	KS_DIAG_FILE("cpu_pct", KS_DF_CPU_PCT),
+	KS_DIAG_FILE("guest_pct", KS_DF_GUEST_PCT),
+	KS_DIAG_FILE("halt_poll_pct", KS_DF_HALT_POLL_PCT),
+	KS_DIAG_FILE("exit_pct", KS_DF_EXIT_PCT),
+	KS_DIAG_FILE("emulator_pct", KS_DF_EMULATOR_PCT),
+	KS_DIAG_FILE("steal_pct", KS_DF_STEAL_PCT),
+	KS_DIAG_FILE("top_cause", KS_DF_TOP_CAUSE),
+	KS_DIAG_FILE("window_ms", KS_DF_WINDOW_MS),
 };
 
 /* One file in one directory kind: what ks_files[] says, and where. */
@@ -368,14 +413,15 @@ static struct attribute **ks_dir_attrs[KS_NR_DIRS];
 static struct attribute_group ks_dir_group[KS_NR_DIRS];
 
 /* The ktypes of the registry's and the rules' objects point here. */
-const struct attribute_group *ks_vm_groups[3];
+const struct attribute_group *ks_vm_groups[4];
 const struct attribute_group *ks_vcpu_groups[3];
 const struct attribute_group *ks_rule_groups[2];
 const struct attribute_group *ks_irq_groups[2];
 
 /*
- * Where each directory kind's group goes: a stats/ directory is a named
- * group of its VM's or vCPU's kobject, which its files are shown with.
+ * Where each directory kind's group goes: a stats/ or diag/ directory is
+ * a named group of its VM's or vCPU's kobject, which its files are shown
+ * with.
  */
 static const struct {
 	const struct attribute_group **groups;
@@ -388,6 +434,7 @@ static const struct {
 	[KS_DIR_IRQ] = { ks_irq_groups, 0 },
 	[KS_DIR_VM_STATS] = { ks_vm_groups, 1, "stats" },
 	[KS_DIR_VCPU_STATS] = { ks_vcpu_groups, 1, "stats" },
+	[KS_DIR_VM_DIAG] = { ks_vm_groups, 2, "diag" },
 };
 
 static bool ks_dir_is_vcpu(enum ks_dir dir)
@@ -455,6 +502,8 @@ static ssize_t ks_file_show(struct kobject *kobj, struct kobj_attribute *kattr,
 		       ks_setting_numa_show(to_vm(kobj), buf);
 	case KS_FT_STAT:
 		return ks_stat_show(a, kobj, buf);
+	case KS_FT_DIAG:
+		return ks_diag_show(to_vm(kobj), f->stat, buf);
 	case KS_FT_COUNTER:
 		vm = ks_attr_vm(a, kobj, &v);
 		block = v ? ks_vcpu_priv(v) : ks_vm_priv(vm);

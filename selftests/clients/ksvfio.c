@@ -10,12 +10,26 @@
  * READY_PORT) and halts in the kernel; its handler for IRQ_VECTOR reports
  * the interrupt (OUT to IRQ_PORT), sends EOI and returns to the halt.
  *
+ * With -e instead of a device, each interrupt is an eventfd write from
+ * this VMM's own thread, as a VMM's IO thread signals a virtio irqfd: the
+ * same halt in KVM and the same injection, with no host IRQ. That is the
+ * guest that halt polling serves (a wake-up that comes while KVM polls).
+ *
+ * With -q the handler reports nothing: it counts the interrupt in guest
+ * memory (COUNT_GPA) and returns to the halt, so a wake-up costs no exit
+ * to this VMM, as with a virtio guest. "storm N US" then sends N
+ * interrupts US microseconds apart without waiting for them and replies
+ * with how many the guest counted (irqfd injections coalesce, so at most
+ * N); "spin MS" keeps this VMM's main thread (an emulator thread) busy for
+ * MS ms.
+ *
  * Commands on stdin, one per line, each answered by one line on stdout,
  * "ok ..." or "err ...": "raise N" (N interrupts, each waited for in the
  * guest; the reply gives the median and 99th percentile of the time from
  * the device write to the guest handler's exit), "route V" (re-route the MSI to vCPU V), "msi off|on" (disable or
  * enable the vector: VFIO frees and requests its IRQ, as when a guest
- * reprograms MSI), "irqfd off|on", "counts", "quit" (or end of input).
+ * reprograms MSI), "irqfd off|on", "halt_poll NS" (the VMM's own
+ * KVM_CAP_HALT_POLL), "counts", "quit" (or end of input).
  *
  * Strict like the KVM API examples: no signals, and any failed ioctl is
  * fatal, except EINTR from KVM_RUN, which QEMU re-enters from: a halted
@@ -48,6 +62,7 @@
 #define MEM_SIZE	0x10000
 #define CODE_GPA	0x1000
 #define HANDLER_GPA	0x1100
+#define COUNT_GPA	0x600
 #define STACK_TOP	0x8000
 #define TSS_GPA		0xfffbd000
 #define IRQ_VECTOR	0x30
@@ -82,16 +97,27 @@ static const unsigned char guest_handler[] = {
 	0xcf,				/* iret */
 };
 
+static const unsigned char quiet_handler[] = {
+	0x66, 0xff, 0x06, 0x00, 0x06,	/* inc dword [COUNT_GPA] */
+	0x66, 0xb9, 0x0b, 0x08, 0, 0,	/* mov ecx, 0x80b (EOI) */
+	0x66, 0x31, 0xc0,		/* xor eax, eax */
+	0x66, 0x31, 0xd2,		/* xor edx, edx */
+	0x0f, 0x30,			/* wrmsr */
+	0xcf,				/* iret */
+};
+
 struct vcpu {
 	int id, fd;
 	struct kvm_run *run;
 	pthread_t thread;
 };
 
-static int vm_fd, dev_fd, irq_efd, nr_vcpus = 2;
+static int vm_fd, dev_fd = -1, irq_efd, nr_vcpus = 2;
 static struct vcpu vcpus[MAX_VCPUS];
 static off_t bar0;
 static size_t run_size;
+static int quiet;
+static volatile uint32_t *guest_count;	/* -q: the guest's, at COUNT_GPA */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static unsigned long received[MAX_VCPUS];	/* under lock */
@@ -136,14 +162,16 @@ static void xioctl(int fd, unsigned long req, void *arg, const char *what)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ksvfio -d BDF [-n NVCPUS] [-t VCPU] [-o vfio|irqfd] [-r READYFILE]\n"
+		"usage: ksvfio -d BDF|-e [-n NVCPUS] [-t VCPU] [-o vfio|irqfd] [-r READYFILE]\n"
 		"  -d BDF   PCI device bound to vfio-pci (an edu device)\n"
+		"  -e       no device: interrupts are eventfd writes of this VMM\n"
+		"  -q       the guest counts interrupts in memory, with no exit\n"
 		"  -n N     vCPUs, 1-%d (default 2)\n"
 		"  -t V     the vCPU the MSI route targets (default 0)\n"
 		"  -o WHAT  first of VFIO_DEVICE_SET_IRQS and KVM_IRQFD (default vfio)\n"
 		"  -r FILE  written once every vCPU is in the guest\n"
 		"Commands on stdin: raise N, route V, msi off|on, irqfd off|on,\n"
-		"counts, quit.\n", MAX_VCPUS);
+		"halt_poll NS, storm N US (-e -q), spin MS, counts, quit.\n", MAX_VCPUS);
 }
 
 /* The device's fd, from its IOMMU group, in a type1v2 container. */
@@ -215,6 +243,10 @@ static int set_msi(int efd)
 	char buf[sizeof(struct vfio_irq_set) + sizeof(int)];
 	struct vfio_irq_set *set = (void *)buf;
 
+	if (dev_fd < 0) {
+		errno = ENODEV;
+		return -1;
+	}
 	memset(buf, 0, sizeof(buf));
 	set->argsz = sizeof(buf);
 	set->index = VFIO_PCI_MSI_IRQ_INDEX;
@@ -239,6 +271,17 @@ static int set_irqfd(int assign)
 	};
 
 	return ioctl(vm_fd, KVM_IRQFD, &irqfd);
+}
+
+/* The VMM's own per-VM halt-polling limit, as QEMU or crosvm would set it. */
+static int set_halt_poll(long ns)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_HALT_POLL,
+		.args = { ns },
+	};
+
+	return ioctl(vm_fd, KVM_ENABLE_CAP, &cap);
 }
 
 /* The GSI's only route: a fixed, edge, physical MSI to vCPU @dest. */
@@ -347,7 +390,13 @@ static void vm_create(void)
 	if (mem == MAP_FAILED)
 		die("mmap guest memory");
 	memcpy((char *)mem + CODE_GPA, guest_code, sizeof(guest_code));
-	memcpy((char *)mem + HANDLER_GPA, guest_handler, sizeof(guest_handler));
+	if (quiet)
+		memcpy((char *)mem + HANDLER_GPA, quiet_handler,
+		       sizeof(quiet_handler));
+	else
+		memcpy((char *)mem + HANDLER_GPA, guest_handler,
+		       sizeof(guest_handler));
+	guest_count = (uint32_t *)((char *)mem + COUNT_GPA);
 	ivt = mem;
 	ivt[IRQ_VECTOR * 2] = HANDLER_GPA;	/* offset, then segment 0 */
 	region.userspace_addr = (uintptr_t)mem;
@@ -389,13 +438,17 @@ static void raise_irqs(long n)
 	for (i = 0; i < n; i++) {
 		want = total_received() + 1;
 		t0 = now_ns();
-		bar_write(EDU_RAISE, 1);
+		if (dev_fd >= 0)
+			bar_write(EDU_RAISE, 1);
+		else if (eventfd_write(irq_efd, 1))
+			die("eventfd_write");
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += RAISE_TIMEOUT_S;
 		while (total_received() < want)
 			if (pthread_cond_timedwait(&cond, &lock, &until) == ETIMEDOUT)
 				break;
-		bar_write(EDU_ACK, 1);
+		if (dev_fd >= 0)
+			bar_write(EDU_ACK, 1);
 		if (i < MAX_SAMPLES)
 			samples[i] = last_rx_ns - t0;
 		if (total_received() < want) {
@@ -413,6 +466,40 @@ static void raise_irqs(long n)
 	pthread_mutex_unlock(&lock);
 }
 
+static void sleep_us(long us)
+{
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* -e -q: @n interrupts @us apart, none waited for. */
+static void storm(long n, long us)
+{
+	uint32_t before = *guest_count;
+	long i;
+
+	for (i = 0; i < n; i++) {
+		if (eventfd_write(irq_efd, 1))
+			die("eventfd_write");
+		sleep_us(us);
+	}
+	/* The last injection lands within a few ms. */
+	sleep_us(100000);
+	printf("ok storm %ld sent %ld counted %u\n", n, n, *guest_count - before);
+}
+
+/* This thread busy, as an emulator thread copying or compressing. */
+static void spin(long ms)
+{
+	uint64_t end = now_ns() + ms * 1000000ULL;
+
+	while (now_ns() < end)
+		;
+	printf("ok spin %ld\n", ms);
+}
+
 static void reply(int ret, const char *cmd)
 {
 	if (ret < 0)
@@ -424,14 +511,19 @@ static void reply(int ret, const char *cmd)
 static void commands(void)
 {
 	char line[128], *nl;
-	long n;
+	long n, us;
 
 	while (fgets(line, sizeof(line), stdin)) {
 		nl = strchr(line, '\n');
 		if (nl)
 			*nl = 0;
-		if (sscanf(line, "raise %ld", &n) == 1 && n > 0) {
+		if (sscanf(line, "raise %ld", &n) == 1 && n > 0 && !quiet) {
 			raise_irqs(n);
+		} else if (sscanf(line, "storm %ld %ld", &n, &us) == 2 && n > 0 &&
+			   us >= 0 && quiet && dev_fd < 0) {
+			storm(n, us);
+		} else if (sscanf(line, "spin %ld", &n) == 1 && n > 0) {
+			spin(n);
 		} else if (sscanf(line, "route %ld", &n) == 1 && n >= 0 &&
 			   n < nr_vcpus) {
 			reply(set_route(n), line);
@@ -443,6 +535,8 @@ static void commands(void)
 			reply(set_irqfd(0), line);
 		} else if (!strcmp(line, "irqfd on")) {
 			reply(set_irqfd(1), line);
+		} else if (sscanf(line, "halt_poll %ld", &n) == 1 && n >= 0) {
+			reply(set_halt_poll(n), line);
 		} else if (!strcmp(line, "counts")) {
 			pthread_mutex_lock(&lock);
 			printf("ok counts");
@@ -460,13 +554,19 @@ static void commands(void)
 int main(int argc, char **argv)
 {
 	const char *bdf = NULL, *ready = NULL, *order = "vfio";
-	int opt, i, target = 0;
+	int opt, i, target = 0, no_dev = 0;
 	FILE *f;
 
-	while ((opt = getopt(argc, argv, "d:n:t:o:r:h")) != -1) {
+	while ((opt = getopt(argc, argv, "d:eqn:t:o:r:h")) != -1) {
 		switch (opt) {
 		case 'd':
 			bdf = optarg;
+			break;
+		case 'e':
+			no_dev = 1;
+			break;
+		case 'q':
+			quiet = 1;
 			break;
 		case 'n':
 			nr_vcpus = atoi(optarg);
@@ -488,22 +588,27 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!bdf || nr_vcpus < 1 || nr_vcpus > MAX_VCPUS || target < 0 ||
+	if (!bdf == !no_dev || nr_vcpus < 1 || nr_vcpus > MAX_VCPUS || target < 0 ||
 	    target >= nr_vcpus || (strcmp(order, "vfio") && strcmp(order, "irqfd"))) {
 		usage(stderr);
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	dev_fd = vfio_open(bdf);
-	bus_master();
-	bar0 = region_offset(VFIO_PCI_BAR0_REGION_INDEX);
+	if (bdf) {
+		dev_fd = vfio_open(bdf);
+		bus_master();
+		bar0 = region_offset(VFIO_PCI_BAR0_REGION_INDEX);
+	}
 	vm_create();
 	if (set_route(target) < 0)
 		die("KVM_SET_GSI_ROUTING");
 	irq_efd = eventfd(0, EFD_CLOEXEC);
 	if (irq_efd < 0)
 		die("eventfd");
-	if (!strcmp(order, "vfio")) {
+	if (!bdf) {
+		if (set_irqfd(1) < 0)
+			die("KVM_IRQFD");
+	} else if (!strcmp(order, "vfio")) {
 		if (set_msi(irq_efd) < 0)
 			die("VFIO_DEVICE_SET_IRQS");
 		if (set_irqfd(1) < 0)
@@ -528,7 +633,7 @@ int main(int argc, char **argv)
 	}
 	commands();
 	/* In order: no vector left signalling an eventfd nobody reads. */
-	if (set_msi(-1) < 0)
+	if (bdf && set_msi(-1) < 0)
 		die("VFIO_DEVICE_SET_IRQS off");
 	if (set_irqfd(0) < 0 && errno != ENOENT)
 		die("KVM_IRQFD deassign");

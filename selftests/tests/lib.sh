@@ -38,7 +38,7 @@ ks_loaded() { [ -d "$KS" ]; }
 
 # Every capability with kvm.ko loaded, and ks_caps: the capabilities line
 # without "slice", which only kernels with EEVDF custom slices (6.12+) list.
-KS_ALL_CAPS="vm_destroy vcpu_create stats vcpu_run affinity sched rt_guard irq"
+KS_ALL_CAPS="vm_destroy vcpu_create stats halt_poll vcpu_run affinity sched rt_guard irq"
 ks_caps() { sed 's/ slice / /; s/ slice$//' "$KS/capabilities"; }
 ks_load() { ks_loaded || insmod "$KSDIR/kvmsched.ko"; }
 ks_unload() { ! ks_loaded || rmmod kvmsched; }
