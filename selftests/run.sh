@@ -24,7 +24,11 @@ tier_cmd() {
 	case $1 in
 	lint) echo bash "$HERE/lint.sh" ;;
 	dkms) echo bash "$HERE/dkms.sh" ;;
-	deb61 | deb612 | debug | newest) echo bash "$HERE/run-vm.sh" --kernel "$1" ;;
+	deb61 | debug | newest) echo bash "$HERE/run-vm.sh" --kernel "$1" ;;
+	# Debian's 6.12 runs what the debug kernel (a 6.12 of its own config)
+	# cannot show: kvm.ko as a module, Debian's irqbalance and QEMU, the
+	# ABI and the statistics under Debian's config (README).
+	deb612) echo env KS_TESTS=10,20,28,29,30,40,50,70,88,89 bash "$HERE/run-vm.sh" --kernel deb612 ;;
 	icount61 | icount612) echo bash "$HERE/run-vm.sh" --kernel "deb${1#icount}" --icount ;;
 	numa61 | numa612) echo bash "$HERE/run-vm.sh" --kernel "deb${1#numa}" --numa ;;
 	newest-icount | newest-numa) echo bash "$HERE/run-vm.sh" --kernel newest "--${1#newest-}" ;;
@@ -40,8 +44,8 @@ tier_cmd() {
 # kernel's tiers. icount612 and numa612 are not in make check: 6.12 takes
 # the same paths as the newest kernel there (README).
 STREAMS=(
-	"lint dkms deb612 newest newest-icount icount61"
-	"debug deb61 numa61 newest-numa"
+	"lint dkms newest newest-icount icount61 deb612"
+	"debug deb61 numa61"
 )
 
 PASSED=0 FAILED=0 SKIPPED=0

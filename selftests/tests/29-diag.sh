@@ -5,6 +5,7 @@
 # threads' CPU time in /proc/<pid>/task/*/schedstat over the same window.
 # A 2 s window (diag_window_ms) keeps each scenario short.
 # timeout: 400
+# kernels: newest debug deb612
 . "$KSDIR/tests/lib.sh"
 ks_load
 

@@ -4,7 +4,7 @@
 # userspace pinning agent, in one boot; asserts that kvmsched lets no guest
 # entry happen on a disallowed CPU, and reports the rest.
 # timeout: 300
-# kernels: deb612 newest
+# kernels: newest
 . "$KSDIR/tests/lib.sh"
 
 # exec: a timeout's SIGTERM must reach the benchmark, which cleans up.

@@ -3,7 +3,7 @@
 # The scheduling benchmark (selftests/bench/sched.sh): weight accuracy,
 # wake-up latency by class and the RT guard, in one boot.
 # timeout: 300
-# kernels: deb612 newest
+# kernels: newest
 . "$KSDIR/tests/lib.sh"
 
 # exec: a timeout's SIGTERM must reach the benchmark, which cleans up.

@@ -3,7 +3,7 @@
 # The interrupt-steering benchmark (selftests/bench/irq.sh): asserts where
 # the interrupts fire with follow, reports the rest.
 # timeout: 300
-# kernels: deb612 newest
+# kernels: newest
 . "$KSDIR/tests/lib.sh"
 
 # exec: a timeout's SIGTERM must reach the benchmark, which cleans up.

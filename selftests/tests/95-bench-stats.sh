@@ -3,7 +3,7 @@
 # The statistics and halt-polling benchmark (selftests/bench/stats.sh):
 # reports, asserts only that each measurement ran.
 # timeout: 600
-# kernels: deb612 newest
+# kernels: newest
 . "$KSDIR/tests/lib.sh"
 
 # exec: a timeout's SIGTERM must reach the benchmark, which cleans up.
