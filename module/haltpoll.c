@@ -114,15 +114,10 @@ int ks_halt_cfg_parse(const char *buf, const char *what,
 	return err;
 }
 
-static void ks_halt_read(struct kvm *kvm, void *arg)
-{
-	ks_halt_vm_get(kvm, arg);
-}
-
 ssize_t ks_halt_effective_show(struct ks_vm *vm, char *buf)
 {
 	struct ks_halt_state s;
-	int err = ks_vm_with_kvm(vm, ks_halt_read, &s);
+	int err = ks_vm_with_kvm(vm, ks_halt_vm_get, &s);
 
 	if (err)
 		return err;

@@ -25,14 +25,6 @@ T=/sys/kernel/tracing
 P=/sys/module/kvmsched/parameters/diag_window_ms
 ks_load
 
-proc_cpu_ns() {
-	local n=0 f
-	for f in /proc/"$1"/task/*/schedstat; do
-		n=$((n + $(cut -d' ' -f1 "$f")))
-	done
-	echo $n
-}
-
 # (a)
 vfio_start hp 3 -e -n 1 || nok "$B: ksvfio -e started"
 LAT_PID=$VFIO_PID

@@ -11,9 +11,7 @@
 . "$KSDIR/tests/lib.sh"
 ks_load
 
-# dbg PID FILE: KVM's debugfs sum FILE of the VM of process PID.
-dbg() { cat "$(ls -d /sys/kernel/debug/kvm/"$1"-* | head -n 1)/$2"; }
-poll_ns() { echo $(($(dbg "$1" halt_poll_success_ns) + $(dbg "$1" halt_poll_fail_ns))); }
+poll_ns() { echo $(($(kvm_debugfs "$1" halt_poll_success_ns) + $(kvm_debugfs "$1" halt_poll_fail_ns))); }
 cpu_ns() { cut -d' ' -f1 /proc/"$1"/task/"$2"/schedstat; }
 
 N=400
@@ -23,11 +21,11 @@ N=400
 phase() {
 	local p0 t0 c0 r
 	vfio_cmd hp 3 "raise 1" >/dev/null || nok "$1: the first wake-up"
-	p0=$(dbg $VFIO_PID halt_attempted_poll)
+	p0=$(kvm_debugfs $VFIO_PID halt_attempted_poll)
 	t0=$(poll_ns $VFIO_PID)
 	c0=$(cpu_ns $VFIO_PID $TID)
 	r=$(vfio_cmd hp 3 "raise $N") || nok "$1: $N wake-ups ($r)"
-	POLLS=$(($(dbg $VFIO_PID halt_attempted_poll) - p0))
+	POLLS=$(($(kvm_debugfs $VFIO_PID halt_attempted_poll) - p0))
 	POLL_NS=$(($(poll_ns $VFIO_PID) - t0))
 	CPU_NS=$(($(cpu_ns $VFIO_PID $TID) - c0))
 	echo "# halt poll: $1 | $POLLS | $((POLL_NS / N)) | $((CPU_NS / N)) |" \

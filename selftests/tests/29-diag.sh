@@ -17,14 +17,6 @@ done
 check_eq "diag_window_ms: unchanged" "$(cat $P)" 10000
 echo 2000 >$P
 
-proc_cpu_ns() {
-	local n=0 f
-	for f in /proc/"$1"/task/*/schedstat; do
-		n=$((n + $(cut -d' ' -f1 "$f")))
-	done
-	echo $n
-}
-
 # scenario NAME PID VMDIR CAUSE: a window of the load already running,
 # then diag/ read once against schedstat over the same 2 s. CAUSE "!C":
 # any cause but C. Sets CPU to cpu_pct.
@@ -122,9 +114,9 @@ vm=$(vm_dirs $QEMU_PID)
 # from there KVM counts halt exits (debugfs) several times a second.
 halting() {
 	local h
-	h=$(cat "$(ls -d /sys/kernel/debug/kvm/"$1"-* | head -n 1)/halt_exits")
+	h=$(kvm_debugfs "$1" halt_exits)
 	usleep 500000
-	[ "$(cat "$(ls -d /sys/kernel/debug/kvm/"$1"-* | head -n 1)/halt_exits")" -ge $((h + 3)) ]
+	[ "$(kvm_debugfs "$1" halt_exits)" -ge $((h + 3)) ]
 }
 check "QEMU: SeaBIOS halts (debugfs halt_exits)" wait_for 20 halting $QEMU_PID
 scenario "QEMU, SeaBIOS halted" $QEMU_PID "$vm" idle

@@ -266,6 +266,18 @@ try_bad() {
 		"$(cat "$watch")" "$was"
 }
 
+# proc_cpu_ns PID: the CPU time of every thread of PID (schedstat), in ns.
+proc_cpu_ns() {
+	local n=0 f
+	for f in /proc/"$1"/task/*/schedstat; do
+		n=$((n + $(cut -d' ' -f1 "$f")))
+	done
+	echo $n
+}
+
+# kvm_debugfs PID FILE: KVM's debugfs sum FILE of the (first) VM of PID.
+kvm_debugfs() { cat "$(ls -d /sys/kernel/debug/kvm/"$1"-* | head -n 1)/$2"; }
+
 # The clock, to 10 ms (busybox date has no %N).
 uptime_ns() { awk '{ printf "%.0f\n", $1 * 1e9 }' /proc/uptime; }
 
