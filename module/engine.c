@@ -346,12 +346,15 @@ static void ks_thread_set(struct ks_thread *t, struct task_struct *task, int a,
 /*
  * Gives @task @want for aspect @a, recording what it had before kvmsched
  * first changed it; @want NULL (no policy): its own back, and the aspect
- * forgotten. Returns whether the thread had to change; *@drift, if given,
- * whether it had lost what kvmsched last gave it (someone else changed
- * it).
+ * forgotten. Returns whether the thread had to change, counted in
+ * @changes if given; a thread that had lost what kvmsched last gave it
+ * (someone else changed it) is drift, counted in @drifts if given. Both
+ * count before the change: whoever sees the thread repaired sees it
+ * counted.
  */
-static bool ks_thread_apply_drift(struct task_struct *task, int a,
-				  const void *want, bool *drift)
+static bool ks_thread_apply_count(struct task_struct *task, int a,
+				  const void *want, atomic_long_t *drifts,
+				  atomic_long_t *changes)
 {
 	const struct ks_aspect *asp = ks_aspects[a];
 	struct pid *pid = task_pid(task);
@@ -393,19 +396,16 @@ static bool ks_thread_apply_drift(struct task_struct *task, int a,
 	if (!test_and_set_bit(a, &t->touched)) {
 		memcpy(ks_orig(t, a), ks_have[a], ks_state_size[a]);
 	} else if (!asp->same(ks_have[a], ks_set(t, a))) {
-		if (drift)
-			*drift = true;
+		if (drifts)
+			atomic_long_inc(drifts);
 		if (want && trace_kvmsched_repair_enabled())
 			ks_trace_repair(a, task_pid_nr(task), ks_have[a], want,
 					false);
 	}
+	if (changes)
+		atomic_long_inc(changes);
 	ks_thread_set(t, task, a, want);
 	return true;
-}
-
-static bool ks_thread_apply(struct task_struct *task, int a, const void *want)
-{
-	return ks_thread_apply_drift(task, a, want, NULL);
 }
 
 /*
@@ -420,7 +420,7 @@ static void ks_vcpu_sync(struct ks_vcpu *v, struct task_struct *task,
 {
 	struct ks_vcpu_pol *p = ks_vcp(v);
 	struct ks_vm *vm = v->vm;
-	bool current_gen, drift;
+	bool current_gen;
 	int a, has;
 
 	lockdep_assert_held(&ks_policy_mutex);
@@ -433,11 +433,9 @@ static void ks_vcpu_sync(struct ks_vcpu *v, struct task_struct *task,
 		has = asp->vcpu_target(v, task, ks_want[a]);
 		if (has < 0 || !task)
 			continue;
-		drift = false;
-		if (ks_thread_apply_drift(task, a, has ? ks_want[a] : NULL,
-					  &drift) &&
-		    drift && count && current_gen)
-			atomic_long_inc(&p->repairs[a]);
+		ks_thread_apply_count(task, a, has ? ks_want[a] : NULL,
+				      count && current_gen ? &p->repairs[a] :
+				      NULL, NULL);
 		if (!has || !asp->vcpu_give_up)
 			continue;
 		asp->get(task, ks_have[a]);
@@ -577,20 +575,23 @@ static bool ks_emulator_targets(struct pid *tgid, struct ks_vm **vms, int n,
 	return any;
 }
 
-/* @task, a thread of @tgid, gets the emulator targets unless it runs a vCPU. */
-static long ks_emulator_place(struct task_struct *task, struct pid *tgid,
-			      struct ks_vm **vms, int n, const bool *has)
+/*
+ * @task, a thread of @tgid, gets the emulator targets unless it runs a
+ * vCPU; each change counted in @repairs, if given.
+ */
+static void ks_emulator_place(struct task_struct *task, struct pid *tgid,
+			      struct ks_vm **vms, int n, const bool *has,
+			      atomic_long_t *repairs)
 {
-	long changed = 0;
 	int a;
 
 	if (ks_vms_run_thread(tgid, task_pid(task), vms, n))
-		return 0;
+		return;
 	for (a = 0; a < KS_NR_ASPECTS; a++)
 		if (ks_thread_aspect(a))
-			changed += ks_thread_apply(task, a,
-						   has[a] ? ks_emu_want[a] : NULL);
-	return changed;
+			ks_thread_apply_count(task, a,
+					      has[a] ? ks_emu_want[a] : NULL,
+					      NULL, repairs);
 }
 
 /*
@@ -603,25 +604,25 @@ static void ks_emulator_sync(struct pid *tgid, struct ks_vm **vms, int n,
 {
 	struct task_struct **threads;
 	bool has[KS_NR_ASPECTS];
-	long repairs = 0;
+	atomic_long_t *repairs = NULL;
 	int i, nt;
 
 	lockdep_assert_held(&ks_policy_mutex);
+	for (i = 0; count && i < n; i++) {
+		if (vms[i]->tgid == tgid) {
+			repairs = &ks_vmp(vms[i])->emulator_repairs;
+			break;
+		}
+	}
 	ks_emu_proc_mark(tgid, ks_emulator_targets(tgid, vms, n, has));
 	nt = ks_emulator_threads(tgid, &threads);
 	if (nt < 0)
 		return;
 	for (i = 0; i < nt; i++) {
-		repairs += ks_emulator_place(threads[i], tgid, vms, n, has);
+		ks_emulator_place(threads[i], tgid, vms, n, has, repairs);
 		put_task_struct(threads[i]);
 	}
 	kfree(threads);
-	for (i = 0; count && repairs && i < n; i++) {
-		if (vms[i]->tgid == tgid) {
-			atomic_long_add(repairs, &ks_vmp(vms[i])->emulator_repairs);
-			break;
-		}
-	}
 }
 
 /* The emulator threads of @vm's process, after a change of @vm. */
@@ -691,7 +692,7 @@ static void ks_irq_set(struct ks_irq_rec *r, struct irq_desc *desc, int a,
 
 /*
  * Aspect @a of @irq, held as @desc and now ks_have[a], gets @want, with
- * the rule threads follow (ks_thread_apply_drift()): within the policy it
+ * the rule threads follow (ks_thread_apply_count()): within the policy it
  * keeps what it has, unless that is kvmsched's own value and the policy
  * moved on; a move by someone else is a repair, made at once or after the
  * back-off. Returns the outcome for ks_irq_pol, and in *@retry_ns how
@@ -1114,7 +1115,7 @@ static void ks_newborn_fn(struct callback_head *cb)
 	cpus_read_lock();
 	n = ks_get_vms(&vms);
 	if (n > 0 && ks_emulator_targets(tgid, vms, n, has))
-		ks_emulator_place(current, tgid, vms, n, has);
+		ks_emulator_place(current, tgid, vms, n, has, NULL);
 	if (n >= 0)
 		ks_put_vms(vms, n);
 	cpus_read_unlock();
