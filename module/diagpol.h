@@ -68,7 +68,12 @@ struct ks_diag {
  * emulator (in that order on a tie).
  */
 #define KS_DIAG_STEAL_PCT	20
-#define KS_DIAG_IDLE_PCT	10
+/*
+ * A fifth of a CPU: a VM idling in its firmware or an idle kernel's
+ * timer reads 3-6 % under an emulated host, and 14 % when that host is
+ * itself short of CPU; under it, nothing is worth a lever.
+ */
+#define KS_DIAG_IDLE_PCT	20
 
 /* The ring's diagnosis; -EAGAIN while it spans no time (under 2 samples). */
 int ks_diag_compute(const struct ks_diag_ring *r, struct ks_diag *d);
