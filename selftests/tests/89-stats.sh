@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The statistics (stats/) against independent witnesses: /proc/<tid>/
 # schedstat, stat and status for the thread counters, KVM's debugfs sums
-# (/sys/kernel/debug/kvm/<pid>-<fd>/) for KVM's. Each VMM is stopped
+# (/sys/kernel/debug/kvm/<pid>-<fd>/) for KVM's, and kvm:kvm_exit events
+# counted in tracefs for each vCPU's exits. Each VMM is stopped
 # (SIGSTOP) before the comparison, so both sides read the same frozen
 # counters and must agree exactly. A port-I/O guest (ksvmm, exits), and
 # a real QEMU whose SeaBIOS halts with timer interrupts (halt polling).
@@ -106,15 +107,31 @@ others_runtime() {
 	echo $sum
 }
 
-# --- A port-I/O guest, two vCPUs run by threads the main thread made.
+# The tid of every kvm:kvm_exit recorded since trace_kvm_start, one a line:
+# KVM fires it in the vCPU's thread once per guest exit, as it counts the
+# exit in its exits statistic.
+trace_exits_stop() {
+	echo 0 >"$TRACEFS/tracing_on"
+	echo 0 >"$TRACEFS/events/kvm/kvm_exit/enable"
+	sed -n 's/.*-\([0-9][0-9]*\) *\[[0-9]*\].* kvm_exit: .*/\1/p' \
+		"$TRACEFS/trace"
+}
+
+# --- A port-I/O guest, two vCPUs run by threads the main thread made,
+# every exit of its life recorded in tracefs.
+trace_kvm_start kvm_exit
 start_vmm /tmp/st.ready -p main -v 2 -g io || nok "ksvmm ready"
 PID=$VMM_PID
 vm=$(vm_dirs "$VMM_PID")
 sleep 2
 freeze "$VMM_PID"
+trace_exits_stop >/tmp/stats.exits
+check_eq "io guest: kvm_exit events all kept (overruns)" "$(trace_overruns)" 0
 cat "$vm"/vcpus/*/tid >/tmp/stats.tids
 for v in "$vm"/vcpus/*; do
 	vcpu_vs_proc "io guest vCPU ${v##*/}" "$v"
+	pair "io guest vCPU ${v##*/}: exits = kvm:kvm_exit events" \
+		"$(stat_of "$v" exits)" "$(grep -cx "$(cat "$v/tid")" /tmp/stats.exits)"
 done
 vm_vs_debugfs "io guest" "$vm" "$VMM_PID"
 vm_sums "io guest" "$vm"

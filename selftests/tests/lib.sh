@@ -177,14 +177,16 @@ vms_empty() { [ -z "$(ls "$KS/vms")" ]; }
 # The kvm:kvm_entry trace event records the CPU of every guest entry: an
 # independent witness of where vCPUs really ran.
 TRACEFS=/sys/kernel/tracing
-trace_entries_start() {
+# trace_kvm_start EVENT: records kvm:EVENT from now on, alone.
+trace_kvm_start() {
 	echo 0 >"$TRACEFS/tracing_on"
-	# Big enough that a few seconds of entries never overwrite the first.
+	# Big enough that a few seconds of events never overwrite the first.
 	echo 16384 >"$TRACEFS/buffer_size_kb"
 	echo >"$TRACEFS/trace"
-	echo 1 >"$TRACEFS/events/kvm/kvm_entry/enable"
+	echo 1 >"$TRACEFS/events/kvm/$1/enable"
 	echo 1 >"$TRACEFS/tracing_on"
 }
+trace_entries_start() { trace_kvm_start kvm_entry; }
 
 # trace_entries_stop: prints "<tid> <cpu>" per recorded guest entry.
 trace_entries_stop() {
