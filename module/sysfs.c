@@ -15,6 +15,7 @@
 
 #include "kvmsched_abi.h"
 #include "affinity.h"
+#include "apply.h"
 #include "discovery.h"
 #include "compat.h"
 #include "diag.h"
@@ -251,6 +252,11 @@ static ssize_t halt_poll_ns_store(struct kobject *kobj, const char *buf,
 	return ks_setting_halt_store(to_vm(kobj), buf, len);
 }
 
+static ssize_t apply_store(struct kobject *kobj, const char *buf, size_t len)
+{
+	return ks_setting_apply_store(to_vm(kobj), buf, len);
+}
+
 static ssize_t effective_halt_poll_ns_show(struct kobject *kobj, char *buf)
 {
 	return ks_halt_effective_show(to_vm(kobj), buf);
@@ -366,6 +372,8 @@ static const struct ks_file ks_files[] = {
 	       effective_halt_poll_ns_show, NULL),
 	KS_COUNTER_FILE("halt_poll_repairs", KS_IN_VM,
 			offsetof(struct ks_vm_pol, repairs[KS_ASPECT_HALT_POLL])),
+	/* Several settings at once. */
+	KS_OWN("apply", 0200, KS_IN_VM, NULL, apply_store),
 	/* Statistics: a vCPU's, and in a VM the sums of its vCPUs'. */
 	KS_STAT_FILE("runtime_ns", KS_IN_STATS, KS_ST_RUNTIME_NS),
 	KS_STAT_FILE("guest_ns", KS_IN_STATS, KS_ST_GUEST_NS),
@@ -575,7 +583,8 @@ static int ks_files_init(void)
 			sysfs_attr_init(&a->kattr.attr);
 			a->kattr.attr.name = ks_files[i].name;
 			a->kattr.attr.mode = ks_files[i].mode;
-			a->kattr.show = ks_file_show;
+			if (ks_files[i].mode & 0444)
+				a->kattr.show = ks_file_show;
 			if (ks_files[i].mode & 0222)
 				a->kattr.store = ks_file_store;
 			a->file = &ks_files[i];

@@ -23,6 +23,11 @@
  * IO thread, as QEMU does for device work begun by the guest; that thread's
  * first act is to write "tid T cpus LIST" (its own affinity) to FILE.
  *
+ * -o FILE: each vCPU's thread, back from every guest exit it expects,
+ * reads its own CPU (getcpu) and class (sched_getscheduler) and appends
+ * "vcpu ID exit N cpu C policy P" to FILE whenever either changed: what the
+ * vCPU ran as, and where, seen from the thread itself.
+ *
  * -e makes it as strict as the KVM API examples: it uses no signals, and
  * any KVM_RUN error, EINTR included, is fatal. Its vCPUs then stop only at
  * their own exits, so it takes the io, hlt and irq guests, not spin.
@@ -102,6 +107,7 @@ struct vcpu {
 	unsigned long exits;	/* KVM_RUN returned with an expected exit */
 	unsigned long intr;	/* KVM_RUN returned EINTR or EAGAIN */
 	long long first_exit_ns, last_exit_ns;	/* -n: CLOCK_MONOTONIC */
+	int seen_cpu, seen_policy;	/* -o: at its last exit; -1 at first */
 	atomic_bool ran;	/* progress() > 0, published for the main thread */
 	atomic_bool done;	/* the thread has left its run loop */
 	char name[40];
@@ -128,7 +134,8 @@ static long opt_vms = 1, opt_vcpus = 1, opt_first_id, opt_stride = 1;
 static long opt_time_ms, opt_delay_ms, opt_churn, opt_exits, opt_mem_mib;
 static bool opt_main_pattern, opt_quiet, opt_strict, opt_main_leaves;
 static enum guest opt_guest = GUEST_IO;
-static const char *opt_ready, *opt_worker;
+static const char *opt_ready, *opt_worker, *opt_observe;
+static int observe_fd = -1;
 static pthread_t worker;
 static bool worker_started;
 
@@ -243,6 +250,8 @@ static void vm_init(struct vm *vm, int idx)
 		vc->vm = vm;
 		vc->id = opt_first_id + j * opt_stride;
 		vc->fd = -1;
+		vc->seen_cpu = -1;
+		vc->seen_policy = -1;
 		snprintf(vc->name, sizeof(vc->name), "vm %d vcpu %d",
 			 idx, vc->id);
 		pthread_cond_init(&vc->wake_cond, NULL);
@@ -503,6 +512,28 @@ static void *worker_thread(void *arg)
 	return NULL;
 }
 
+/* -o: one line when the thread's CPU or class changed since its last exit. */
+static int observe(struct vcpu *vc)
+{
+	int cpu = sched_getcpu(), policy = sched_getscheduler(0), n;
+	const char *name = ks_policy_name(policy);
+	char line[96];
+
+	if (cpu == vc->seen_cpu && policy == vc->seen_policy)
+		return 0;
+	vc->seen_cpu = cpu;
+	vc->seen_policy = policy;
+	n = snprintf(line, sizeof(line), "vcpu %d exit %lu cpu %d policy %s\n",
+		     vc->id, vc->exits, cpu, name ? name : "unknown");
+	/* O_APPEND: one write is one whole line, whichever thread writes. */
+	if (write(observe_fd, line, n) != n) {
+		fprintf(stderr, "ksvmm: %s: write %s: %m\n", vc->name,
+			opt_observe);
+		return -1;
+	}
+	return 0;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vc = arg;
@@ -533,6 +564,8 @@ static void *vcpu_thread(void *arg)
 			vc->exits++;
 			if (opt_guest == GUEST_IRQ)
 				irq_exit(vc);
+			if (observe_fd >= 0 && observe(vc) < 0)
+				goto err;
 		} else {
 			goto err;
 		}
@@ -799,7 +832,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: ksvmm [-m VMS] [-v VCPUS] [-p self|main] [-g io|hlt|spin|irq]\n"
 		"             [-t MS] [-c N] [-r FILE] [-i FIRST_ID] [-s STRIDE] [-d MS] [-q] [-e]\n"
-		"             [-w FILE] [-n EXITS] [-x] [-M MIB]\n"
+		"             [-w FILE] [-n EXITS] [-x] [-M MIB] [-o FILE]\n"
 		"  -m VMs (max %d), -v vCPUs per VM (max %d), -i first vCPU id, -s id step\n"
 		"  -p self: runner threads create their vCPU fds (QEMU, default)\n"
 		"     main: main thread creates all vCPU fds, sleeps -d MS, spawns runners\n"
@@ -818,7 +851,9 @@ static void usage(void)
 		"  -x the main thread leaves once the vCPU threads run (with -n):\n"
 		"     the last vCPU thread to exit destroys the VM; no summary\n"
 		"  -M guest RAM in MiB, all written by the thread creating the VM\n"
-		"     (default: 64 KiB, the pages the guest code touches)\n", MAX_VMS, MAX_VCPUS, CHURN_EXITS);
+		"     (default: 64 KiB, the pages the guest code touches)\n"
+		"  -o FILE: each vCPU thread appends \"vcpu ID exit N cpu C policy P\"\n"
+		"     whenever its CPU or class changed since its last exit\n", MAX_VMS, MAX_VCPUS, CHURN_EXITS);
 	exit(1);
 }
 
@@ -866,7 +901,7 @@ static void parse_args(int argc, char **argv)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "m:v:p:g:t:c:r:i:s:d:qew:n:xM:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:v:p:g:t:c:r:i:s:d:qew:n:xM:o:")) != -1) {
 		switch (opt) {
 		case 'p':
 			if (strcmp(optarg, "main") && strcmp(optarg, "self"))
@@ -894,6 +929,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'x':
 			opt_main_leaves = true;
+			break;
+		case 'o':
+			opt_observe = optarg;
 			break;
 		default:
 			num_arg(opt);
@@ -989,6 +1027,14 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_kick;
 	sigaction(SIGUSR1, &sa, NULL);
 
+	if (opt_observe) {
+		observe_fd = open(opt_observe, O_WRONLY | O_CREAT | O_TRUNC |
+				  O_APPEND | O_CLOEXEC, 0644);
+		if (observe_fd < 0) {
+			fprintf(stderr, "ksvmm: open %s: %m\n", opt_observe);
+			return 1;
+		}
+	}
 	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm_fd < 0) {
 		fprintf(stderr, "ksvmm: open /dev/kvm: %m\n");
