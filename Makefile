@@ -10,6 +10,11 @@ modules:
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C tools/kvmschedctl clean
+
+# The command line (tools/kvmschedctl): libc only.
+tools:
+	$(MAKE) -C tools/kvmschedctl
 
 # Every test, on emulated KVM hosts; installs what it needs (root, Debian 12).
 check:
@@ -19,4 +24,4 @@ check:
 demo:
 	selftests/run-vm.sh --kernel deb612 --demo
 
-.PHONY: modules clean check demo
+.PHONY: modules clean tools check demo

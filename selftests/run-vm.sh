@@ -141,7 +141,7 @@ build_clients() {
 	rm -rf "${OUT:?}/bin"
 	mkdir -p "$OUT/bin"
 	: >"$OUT/clients.log"
-	for src in "$HERE"/clients/*.c; do
+	for src in "$HERE"/clients/*.c "$REPO"/tools/*/*.c; do
 		name=$(basename "$src" .c)
 		gcc -O2 -Wall -Wextra -Werror -static -pthread -o "$OUT/bin/$name" "$src" >>"$OUT/clients.log" 2>&1 ||
 			failed+=("$name")

@@ -107,25 +107,16 @@ others_runtime() {
 	echo $sum
 }
 
-# The tid of every kvm:kvm_exit recorded since trace_kvm_start, one a line:
-# KVM fires it in the vCPU's thread once per guest exit, as it counts the
-# exit in its exits statistic.
-trace_exits_stop() {
-	echo 0 >"$TRACEFS/tracing_on"
-	echo 0 >"$TRACEFS/events/kvm/kvm_exit/enable"
-	sed -n 's/.*-\([0-9][0-9]*\) *\[[0-9]*\].* kvm_exit: .*/\1/p' \
-		"$TRACEFS/trace"
-}
-
 # --- A port-I/O guest, two vCPUs run by threads the main thread made,
-# every exit of its life recorded in tracefs.
+# every exit of its life recorded in tracefs: KVM fires kvm:kvm_exit in the
+# vCPU's thread once per guest exit, as it counts it in its statistics.
 trace_kvm_start kvm_exit
 start_vmm /tmp/st.ready -p main -v 2 -g io || nok "ksvmm ready"
 PID=$VMM_PID
 vm=$(vm_dirs "$VMM_PID")
 sleep 2
 freeze "$VMM_PID"
-trace_exits_stop >/tmp/stats.exits
+trace_kvm_stop kvm_exit | cut -d' ' -f1 >/tmp/stats.exits
 check_eq "io guest: kvm_exit events all kept (overruns)" "$(trace_overruns)" 0
 cat "$vm"/vcpus/*/tid >/tmp/stats.tids
 for v in "$vm"/vcpus/*; do

