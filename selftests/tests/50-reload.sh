@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # insmod/rmmod cycles while two VMs run: each load finds them, each unload
-# leaves nothing behind, and the VMs never notice. 10 cycles on the newest
+# leaves nothing behind, and the VMs never notice. 5 cycles on the newest
 # kernel, 3 on the others (the time budget: README, "Which kernels run
 # what"); kvmsched.reload_cycles=N on the kernel command line for another
 # count. A cycle takes ~7 s on Debian's kernels and ~23 s on the debug
@@ -18,7 +18,7 @@ vm2=$VMM_PID
 
 N=$(sed -n 's/.*kvmsched\.reload_cycles=\([0-9][0-9]*\).*/\1/p' /proc/cmdline)
 case " $(cat /proc/cmdline) " in
-*" kvmsched.kernel=newest "*) N=${N:-10} ;;
+*" kvmsched.kernel=newest "*) N=${N:-5} ;;
 *) N=${N:-3} ;;
 esac
 bad=0
