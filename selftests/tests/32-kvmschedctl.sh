@@ -95,6 +95,7 @@ check "--json top: exits_per_s" grep -q "\"name\":\"$NAME\",.*\"exits_per_s\":" 
 ctl 1 "top, a bad sort" top --sort speed
 
 # Not root.
+mkdir -p /etc
 grep -q '^nobody:' /etc/passwd 2>/dev/null ||
 	echo "nobody:x:65534:65534:nobody:/:/bin/sh" >>/etc/passwd
 rc=0

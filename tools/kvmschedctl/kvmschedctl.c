@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,8 @@
 #include <sys/utsname.h>
 
 #define JSON_SCHEMA	1	/* bumped when a field changes meaning */
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
 #define MAX_VMS		4096
 #define VAL_MAX		4096
 
@@ -60,8 +63,7 @@ static void die(int status, const char *fmt, ...)
 
 /* A path into @buf, or exit: a truncated path would name another file. */
 #define pathf(buf, ...) pathf_(buf, sizeof(buf), __VA_ARGS__)
-static void __attribute__((format(printf, 3, 4)))
-pathf_(char *buf, size_t size, const char *fmt, ...)
+static void __printf(3, 4) pathf_(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -107,7 +109,7 @@ static const char *errno_name(int err)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(names); i++)
 		if (names[i].err == err)
 			return names[i].name;
 	return "E?";
@@ -302,8 +304,9 @@ static void json_key(const char *k, bool *first)
 }
 
 /* The files of @dir, each "name": value, for the names @pick accepts. */
-static void json_files(const char *dir, bool (*pick)(const char *dir,
-						      const char *name))
+typedef bool (*file_pick)(const char *dir, const char *name);
+
+static void json_files(const char *dir, file_pick pick)
 {
 	char **names = list_dir(dir, false), **p;
 	bool first = true;
@@ -351,7 +354,8 @@ static const char *find_vm(const char *what)
 		    strcmp(val(vm_dir(*p), "comm"), what))
 			continue;
 		if (hits++)
-			die(EXIT_NOT_FOUND, "%s: more than one VM (%s, %s): name one by its directory",
+			die(EXIT_NOT_FOUND,
+			    "%s: more than one VM (%s, %s): name its directory",
 			    what, found, *p);
 		snprintf(found, sizeof(found), "%s", *p);
 	}
@@ -496,8 +500,7 @@ static bool pick_state(const char *dir, const char *name)
 }
 
 /* "name value" for each file of @dir that @pick accepts, indented. */
-static void text_files(const char *dir, bool (*pick)(const char *dir,
-						      const char *name))
+static void text_files(const char *dir, file_pick pick)
 {
 	char **names = list_dir(dir, false), **p;
 	char path[PATH_MAX];
@@ -571,9 +574,10 @@ static int cmd_show(const char *what)
 	puts("in force:");
 	text_files(d, pick_state);
 	pathf(sub, "%s/diag", d);
-	printf("diag, over %s ms: cpu %s%%, guest %s%%, halt_poll %s%%, exits %s%%, emulator %s%%, steal %s%%: %s\n",
+	printf("diag, over %s ms: cpu %s%%, guest %s%%, halt_poll %s%%, ",
 	       or_dash(val(sub, "window_ms")), or_dash(val(sub, "cpu_pct")),
-	       or_dash(val(sub, "guest_pct")), or_dash(val(sub, "halt_poll_pct")),
+	       or_dash(val(sub, "guest_pct")), or_dash(val(sub, "halt_poll_pct")));
+	printf("exits %s%%, emulator %s%%, steal %s%%: %s\n",
 	       or_dash(val(sub, "exit_pct")), or_dash(val(sub, "emulator_pct")),
 	       or_dash(val(sub, "steal_pct")), or_dash(val(sub, "top_cause")));
 	printf("%-5s %8s %4s %4s %-12s %-12s %-8s %4s %5s %8s %8s %12s\n",
@@ -672,7 +676,8 @@ static int cmd_set(const char *what, int argc, char **argv)
 		fprintf(stderr, "kvmschedctl: set %s: %s: %s (nothing changed)\n",
 			name, errno_name(-err), reason);
 	else
-		fprintf(stderr, "kvmschedctl: set %s: %s: %s (nothing changed; dmesg names the setting)\n",
+		fprintf(stderr,
+			"kvmschedctl: set %s: %s: %s (nothing changed; dmesg names the setting)\n",
 			name, errno_name(-err), strerror(-err));
 	if (kmsg >= 0)
 		close(kmsg);
@@ -890,12 +895,13 @@ static int cmp_top(const void *a, const void *b)
 		      ((const struct top_vm *)b)->name);
 }
 
-static volatile sig_atomic_t top_stop;
+/* Lock-free, so a signal handler may store it (C11 7.14.1.1). */
+static atomic_bool top_stop;
 
 static void on_int(int sig)
 {
 	(void)sig;
-	top_stop = 1;
+	atomic_store(&top_stop, true);
 }
 
 static double now_s(void)
@@ -966,9 +972,10 @@ static void top_print(struct top_vm *vms, int n, bool batch, bool per_vcpu)
 		ids = list_vcpus(vm_dir(v->name));
 		for (id = ids; *id; id++) {
 			pathf(sub, "%s/vcpus/%s", vm_dir(v->name), *id);
-			printf("  vcpu %-4s tid %-8s cpu %-4s %-8s runtime_ns %s run_delay_ns %s exits %s\n",
-			       *id, or_dash(val(sub, "tid")), or_dash(val(sub, "cpu")),
-			       or_dash(val(sub, "effective_sched_policy")),
+			printf("  vcpu %-4s tid %-8s cpu %-4s %-8s ", *id,
+			       or_dash(val(sub, "tid")), or_dash(val(sub, "cpu")),
+			       or_dash(val(sub, "effective_sched_policy")));
+			printf("runtime_ns %s run_delay_ns %s exits %s\n",
 			       val(sub, "stats/runtime_ns"),
 			       val(sub, "stats/run_delay_ns"),
 			       val(sub, "stats/exits"));
@@ -993,12 +1000,12 @@ static int cmd_top(bool batch, double interval, long iterations,
 	signal(SIGTERM, on_int);
 	np = top_read(prev, MAX_VMS);
 	t0 = now_s();
-	for (it = 0; !top_stop && (!iterations || it < iterations); it++) {
+	for (it = 0; !atomic_load(&top_stop) && (!iterations || it < iterations); it++) {
 		struct timespec ts = { (time_t)interval,
 				       (long)((interval - (time_t)interval) * 1e9) };
 
 		nanosleep(&ts, NULL);
-		if (top_stop)
+		if (atomic_load(&top_stop))
 			break;
 		nc = top_read(cur, MAX_VMS);
 		t1 = now_s();
@@ -1018,7 +1025,7 @@ static int cmd_top(bool batch, double interval, long iterations,
 	return 0;
 }
 
-static void usage(FILE *f, int status)
+static void print_usage(FILE *f, int status)
 {
 	fprintf(f,
 		"usage: kvmschedctl [--json] COMMAND [ARGS]\n"
@@ -1066,7 +1073,7 @@ int main(int argc, char **argv)
 			json = true;
 			break;
 		case 'h':
-			usage(stdout, 0);
+			print_usage(stdout, 0);
 			break;
 		case 'b':
 			batch = true;
@@ -1092,13 +1099,13 @@ int main(int argc, char **argv)
 			per_vcpu = true;
 			break;
 		default:
-			usage(stderr, EXIT_USAGE);
+			print_usage(stderr, EXIT_USAGE);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (!argc)
-		usage(stderr, EXIT_USAGE);
+		print_usage(stderr, EXIT_USAGE);
 	/* The tree's settings are 0600 and its statistics 0400. */
 	if (geteuid())
 		die(EXIT_PERM, "must be run as root: %s is readable and writable by root only",
@@ -1115,6 +1122,6 @@ int main(int argc, char **argv)
 		return cmd_set(argv[1], argc - 2, argv + 2);
 	if (!strcmp(argv[0], "rule"))
 		return cmd_rule(argc - 1, argv + 1);
-	usage(stderr, EXIT_USAGE);
+	print_usage(stderr, EXIT_USAGE);
 	return EXIT_USAGE;
 }
