@@ -16,7 +16,7 @@ source "$KS_DEPS_DIR/kernels.sh"
 KS_DEPS_PKGS=(
 	qemu-system-x86 busybox-static cpio kmod xz-utils
 	gcc make libc6-dev bc flex bison libelf-dev libssl-dev dwarves
-	rsync sparse dkms debootstrap
+	rsync sparse dkms debootstrap dpkg-dev debhelper dh-dkms
 )
 # From bookworm-backports: the source of the debug kernel and of checkpatch.pl.
 KS_DEPS_BP_PKGS=(linux-source-6.12)
