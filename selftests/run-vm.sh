@@ -199,7 +199,8 @@ watch_stall() {
 }
 
 # ttyS0 = console, ttyS1 = result port; -nodefaults so that no default serial,
-# monitor, NIC or VGA is added. For --demo the console also goes to the terminal.
+# monitor, NIC or VGA is added. For --demo the result port (the story) is
+# followed on the terminal while the guest runs.
 # oops=panic: a kernel that goes on after an Oops tends to wedge minutes later,
 # the first (telling) trace buried under thousands of lines.
 # thread=single: multi-threaded TCG runs stale code across the kernel's
@@ -216,11 +217,7 @@ boot() {
 	((NUMA == 0)) || append+=" kvmsched.tests=86,93"
 	[[ -z ${KS_TESTS:-} ]] || append+=" kvmsched.tests=$KS_TESTS"
 	append+=" ${KS_CMDLINE_EXTRA:-}"
-	if ((DEMO)); then
-		console="stdio,id=con,signal=on,logfile=$OUT/console.log"
-	else
-		console="file,id=con,path=$OUT/console.log"
-	fi
+	console="file,id=con,path=$OUT/console.log"
 	read -ra extra <<<"${KS_QEMU_EXTRA:-}"
 	local smp=${KS_SMP:-4}
 	if ((ICOUNT)); then
@@ -250,6 +247,16 @@ boot() {
 	# Its own stdout: a sleep it leaves behind must not hold a caller's pipe.
 	watch_stall >/dev/null 2>&1 &
 	watcher=$!
+	if ((DEMO)); then
+		: >"$OUT/result.log"
+		{
+			tail -n +1 -F "$OUT/result.log" 2>/dev/null &
+			echo $! >"$OUT/tail.pid"
+			wait
+		} | tr -d '\r' |
+			awk '/^# dmesg-begin$/ { exit } /^ok - \/dev\/kvm present$/ { next }
+				{ print; fflush() }' >&3 &
+	fi
 	QEMU_RC=0
 	timeout --foreground -k 10 "${KS_BOOT_TIMEOUT:-1500}" \
 		qemu-system-x86_64 -nodefaults -M q35 -accel tcg,thread=single -cpu EPYC-Rome,+svm \
@@ -260,6 +267,10 @@ boot() {
 		-pidfile "$OUT/qemu.pid" -append "$append" "${extra[@]}" 2>"$OUT/qemu.log" || QEMU_RC=$?
 	kill "$watcher" 2>/dev/null || true
 	wait "$watcher" || true
+	if ((DEMO)); then
+		kill "$(cat "$OUT/tail.pid")" 2>/dev/null || true
+		wait
+	fi
 }
 
 verdict() {
@@ -301,6 +312,14 @@ verdict() {
 main() {
 	local t
 	parse_args "$@"
+	# The demo's terminal gets the story; the rest (apt, builds, the
+	# verdict) goes to build/demo.log.
+	if ((DEMO)); then
+		mkdir -p "$REPO/build"
+		exec 3>&1 >"$REPO/build/demo.log" 2>&1
+		echo "kvmsched demo: preparing and booting an emulated KVM host" \
+			"(a minute or more; log: build/demo.log)" >&3
+	fi
 	# shellcheck source=lib/deps.sh
 	source "$HERE/lib/deps.sh"
 	# shellcheck source=lib/initramfs.sh
@@ -323,6 +342,13 @@ main() {
 	boot
 	echo "# $NAME: boot $(since "$t") (qemu exit status $QEMU_RC)"
 	verdict
+	if ((DEMO)); then
+		echo >&3
+		grep -E '^(not )?ok - .*(guest completed|no kernel splats)' \
+			"$REPO/build/demo.log" | sed 's/^/demo: /' >&3
+		echo "demo: the whole log is build/demo.log, the guest's console" \
+			"build/$NAME/console.log" >&3
+	fi
 	finish
 }
 
