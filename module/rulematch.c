@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Rule matching policy. A rule names the VMs it is for by the VMM's pid,
- * its cgroup v2 or its comm; when several rules match one VM the most
+ * its cgroup v2 (one that exists, or by path, one that may not exist yet)
+ * or its comm; when several rules match one VM the most
  * specific wins: pid, then the deepest cgroup, then comm, and between equals
  * the name that sorts first, so the outcome never depends on the order in
  * which rules were written.
@@ -28,28 +29,40 @@ int ks_rule_name_check(const char *name, size_t len)
 	return 0;
 }
 
-static const char *const ks_match_kinds[] = {
-	[KS_MATCH_NONE] = "",
-	[KS_MATCH_COMM] = "comm",
-	[KS_MATCH_CGROUP] = "cgroup",
-	[KS_MATCH_PID] = "pid",
+/* The match line's keywords; cgroup_path is a cgroup match resolved late. */
+static const struct {
+	const char *word;
+	enum ks_match_kind kind;
+	bool later;
+} ks_match_words[] = {
+	{ "comm", KS_MATCH_COMM, false },
+	{ "cgroup", KS_MATCH_CGROUP, false },
+	{ "cgroup_path", KS_MATCH_CGROUP, true },
+	{ "pid", KS_MATCH_PID, false },
 };
 
-const char *ks_match_kind_name(enum ks_match_kind kind)
+const char *ks_match_kind_name(enum ks_match_kind kind, bool later)
 {
-	return kind < ARRAY_SIZE(ks_match_kinds) ? ks_match_kinds[kind] : "?";
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ks_match_words); i++)
+		if (ks_match_words[i].kind == kind &&
+		    ks_match_words[i].later == later)
+			return ks_match_words[i].word;
+	return "";
 }
 
 /*
- * "pid N", "cgroup /PATH" or "comm NAME" (the rest of the line: a comm may
- * hold spaces), or nothing. -EINVAL: not one of these; -ERANGE: a pid
- * beyond PID_MAX_LIMIT or a comm longer than a task's comm.
+ * "pid N", "cgroup /PATH", "cgroup_path /PATH" or "comm NAME" (the rest of
+ * the line: a comm may hold spaces), or nothing. -EINVAL: not one of
+ * these; -ERANGE: a pid beyond PID_MAX_LIMIT or a comm longer than a
+ * task's comm.
  */
 int ks_match_parse(const char *buf, size_t len, struct ks_match_spec *spec)
 {
-	enum ks_match_kind k;
+	enum ks_match_kind k = KS_MATCH_NONE;
 	const char *arg;
-	size_t klen;
+	size_t klen, i;
 	char num[12];
 	int err;
 
@@ -64,11 +77,14 @@ int ks_match_parse(const char *buf, size_t len, struct ks_match_spec *spec)
 	klen = arg - buf;
 	arg++;
 	len -= klen + 1;
-	for (k = KS_MATCH_COMM; k <= KS_MATCH_PID; k++)
-		if (strlen(ks_match_kinds[k]) == klen &&
-		    !memcmp(buf, ks_match_kinds[k], klen))
-			break;
-	if (k > KS_MATCH_PID || !len || memchr(arg, '\n', len) ||
+	for (i = 0; i < ARRAY_SIZE(ks_match_words); i++) {
+		if (strlen(ks_match_words[i].word) == klen &&
+		    !memcmp(buf, ks_match_words[i].word, klen)) {
+			k = ks_match_words[i].kind;
+			spec->later = ks_match_words[i].later;
+		}
+	}
+	if (k == KS_MATCH_NONE || !len || memchr(arg, '\n', len) ||
 	    memchr(arg, '\0', len))
 		return -EINVAL;
 

@@ -23,6 +23,7 @@ enum ks_match_kind {
 /* A parsed match line; arg points into the parsed buffer. */
 struct ks_match_spec {
 	enum ks_match_kind kind;
+	bool later;		/* cgroup_path: resolved at each VM's birth */
 	int pid;		/* KS_MATCH_PID */
 	const char *arg;	/* KS_MATCH_COMM, KS_MATCH_CGROUP */
 	size_t len;
@@ -39,6 +40,7 @@ int ks_rule_name_check(const char *name, size_t len);
 int ks_match_parse(const char *buf, size_t len, struct ks_match_spec *spec);
 bool ks_match_better(const struct ks_match_score *a,
 		     const struct ks_match_score *b);
-const char *ks_match_kind_name(enum ks_match_kind kind);
+/* The keyword of a match line: "pid", "cgroup", "cgroup_path", "comm". */
+const char *ks_match_kind_name(enum ks_match_kind kind, bool later);
 
 #endif /* KS_RULEMATCH_H */

@@ -41,6 +41,7 @@ struct match_case {
 	enum ks_match_kind kind;
 	int pid;
 	const char *arg;
+	bool later;
 };
 
 static const struct match_case match_cases[] = {
@@ -61,6 +62,12 @@ static const struct match_case match_cases[] = {
 	{ "cgroup /machine.slice/vm1\n", 0, KS_MATCH_CGROUP, 0,
 	  "/machine.slice/vm1" },
 	{ "cgroup machine.slice", -EINVAL },
+	{ "cgroup_path /machine.slice/machine-qemu\\x2d5\\x2dvm1.scope\n", 0,
+	  KS_MATCH_CGROUP, 0, "/machine.slice/machine-qemu\\x2d5\\x2dvm1.scope",
+	  true },
+	{ "cgroup_path machine.slice", -EINVAL },
+	{ "cgroup_path", -EINVAL },
+	{ "cgroup_pat /a", -EINVAL },
 	{ "uid 0", -EINVAL },
 	{ "PID 1", -EINVAL },
 	{ "pid 1\nx", -EINVAL },
@@ -84,6 +91,7 @@ static void match_table(struct kunit *test)
 	if (err)
 		return;
 	KUNIT_EXPECT_EQ(test, spec.kind, c->kind);
+	KUNIT_EXPECT_EQ(test, spec.later, c->later);
 	if (c->kind == KS_MATCH_PID)
 		KUNIT_EXPECT_EQ(test, spec.pid, c->pid);
 	if (c->kind != KS_MATCH_NONE) {

@@ -37,8 +37,9 @@ struct ks_rule {
 	bool added;			/* its directory exists */
 	char name[KS_RULE_NAME_MAX + 1];
 	enum ks_match_kind kind;
+	bool later;			/* cgroup_path: arg looked up at each birth */
 	struct pid *pid;		/* KS_MATCH_PID */
-	struct cgroup *cgrp;		/* KS_MATCH_CGROUP */
+	struct cgroup *cgrp;		/* KS_MATCH_CGROUP, unless later */
 	char *arg;			/* the match argument, as written */
 	struct ks_mask *cpus, *emulator_cpus;
 	struct ks_sched_cfg sched;	/* given to the VM's own settings */
@@ -70,6 +71,7 @@ static void ks_rule_clear_match(struct ks_rule *r)
 	r->cgrp = NULL;
 	r->arg = NULL;
 	r->kind = KS_MATCH_NONE;
+	r->later = false;
 }
 
 static void ks_rule_release(struct kobject *kobj)
@@ -100,7 +102,7 @@ static struct ks_rule *ks_rule_find(const char *name)
 static int ks_rule_depth(struct ks_rule *r, struct task_struct *task,
 			 const char *comm)
 {
-	struct cgroup *cgrp;
+	struct cgroup *cgrp, *match;
 	int depth = -1;
 
 	switch (r->kind) {
@@ -109,11 +111,17 @@ static int ks_rule_depth(struct ks_rule *r, struct task_struct *task,
 	case KS_MATCH_COMM:
 		return strcmp(comm, r->arg) ? -1 : 0;
 	case KS_MATCH_CGROUP:
+		/* cgroup_path: the cgroup at that path now, if there is one. */
+		match = r->later ? cgroup_get_from_path(r->arg) : r->cgrp;
+		if (IS_ERR(match))
+			return -1;
 		rcu_read_lock();
 		cgrp = task_dfl_cgroup(task);
-		if (cgroup_is_descendant(cgrp, r->cgrp))
-			depth = r->cgrp->level;
+		if (cgroup_is_descendant(cgrp, match))
+			depth = match->level;
 		rcu_read_unlock();
+		if (r->later)
+			cgroup_put(match);
 		return depth;
 	default:
 		return -1;
@@ -209,8 +217,8 @@ ssize_t ks_rule_match_show(struct kobject *kobj, char *buf)
 	if (r->kind == KS_MATCH_NONE)
 		len = sysfs_emit(buf, "\n");
 	else
-		len = sysfs_emit(buf, "%s %s\n", ks_match_kind_name(r->kind),
-				 r->arg);
+		len = sysfs_emit(buf, "%s %s\n",
+				 ks_match_kind_name(r->kind, r->later), r->arg);
 	mutex_unlock(&ks_policy_mutex);
 	return len;
 }
@@ -224,7 +232,10 @@ static void ks_rule_reject(struct ks_rule *r, int err)
 			    "out of memory");
 }
 
-/* Resolves what the match names now: a pid or cgroup must exist. */
+/*
+ * Resolves what the match names now: a pid or cgroup must exist, a
+ * cgroup_path need not (it is looked up at each VM's birth).
+ */
 static int ks_rule_resolve(const struct ks_match_spec *spec, char **arg,
 			   struct pid **pid, struct cgroup **cgrp)
 {
@@ -238,7 +249,7 @@ static int ks_rule_resolve(const struct ks_match_spec *spec, char **arg,
 		rcu_read_unlock();
 		if (!*pid)
 			goto nodev;
-	} else if (spec->kind == KS_MATCH_CGROUP) {
+	} else if (spec->kind == KS_MATCH_CGROUP && !spec->later) {
 		*cgrp = cgroup_get_from_path(*arg);
 		if (IS_ERR(*cgrp)) {
 			*cgrp = NULL;
@@ -271,6 +282,7 @@ ssize_t ks_rule_match_store(struct kobject *kobj, const char *buf, size_t len)
 	mutex_lock(&ks_policy_mutex);
 	ks_rule_clear_match(r);
 	r->kind = spec.kind;
+	r->later = spec.later;
 	r->arg = arg;
 	r->pid = pid;
 	r->cgrp = cgrp;
