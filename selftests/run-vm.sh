@@ -167,6 +167,7 @@ build_initrd() {
 	[[ ! -d $HERE/tests ]] || cp -a "$HERE/tests" "$tree/kvmsched/tests"
 	[[ ! -d $HERE/bench ]] || cp -a "$HERE/bench" "$tree/kvmsched/bench"
 	[[ ! -d $REPO/sysfs-abi ]] || cp -a "$REPO/sysfs-abi" "$tree/kvmsched/abi"
+	[[ ! -d $REPO/examples ]] || cp -a "$REPO/examples" "$tree/kvmsched/examples"
 	[[ ! -f $HERE/demo.sh ]] || cp "$HERE/demo.sh" "$tree/kvmsched/demo.sh"
 	ks_cpio "$tree" "$OUT/overlay.cpio"
 	cat "$KS_BASE_CPIO" "$OUT/overlay.cpio" >"$OUT/initrd.cpio"
