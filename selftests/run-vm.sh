@@ -143,7 +143,7 @@ build_clients() {
 	: >"$OUT/clients.log"
 	for src in "$HERE"/clients/*.c "$REPO"/tools/*/*.c; do
 		name=$(basename "$src" .c)
-		gcc -O2 -Wall -Wextra -Werror -static -pthread -o "$OUT/bin/$name" "$src" >>"$OUT/clients.log" 2>&1 ||
+		gcc -O2 -Wall -Wextra -Werror -static -pthread -I"$REPO/include" -o "$OUT/bin/$name" "$src" >>"$OUT/clients.log" 2>&1 ||
 			failed+=("$name")
 	done
 	if ((${#failed[@]})); then

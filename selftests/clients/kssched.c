@@ -27,7 +27,7 @@
  * writer cannot be killed while it waits: a thread would keep the process
  * from being reaped, and whoever waits for kssched, until the CPU is freed.
  *
- * Build: gcc -O2 -Wall -Wextra -Werror -static -pthread -o kssched kssched.c
+ * Build: gcc -O2 -Wall -Wextra -Werror -static -pthread -I../../include -o kssched kssched.c
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -46,7 +46,7 @@
 #include <sys/types.h>
 #include <linux/types.h>
 
-#include "names.h"
+#include "kvmsched_names.h"
 
 #define STAT_REFRESH	"/proc/sys/vm/stat_refresh"
 #define GRACE_MS	100	/* a write just started is not stuck yet */
@@ -117,7 +117,7 @@ static int cmd_get(int argc, char **argv)
 		return 1;
 	}
 	name = ks_policy_name(attr.sched_policy);
-	/* A policy newer than names.h knows (sched_ext) shows as its number. */
+	/* A policy newer than kvmsched_names.h knows (sched_ext) shows as its number. */
 	if (name)
 		printf("%s", name);
 	else

@@ -32,7 +32,7 @@
  * any KVM_RUN error, EINTR included, is fatal. Its vCPUs then stop only at
  * their own exits, so it takes the io, hlt and irq guests, not spin.
  *
- * Build: gcc -O2 -Wall -Wextra -Werror -static -pthread -o ksvmm ksvmm.c
+ * Build: gcc -O2 -Wall -Wextra -Werror -static -pthread -I../../include -o ksvmm ksvmm.c
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -55,9 +55,8 @@
 #include <sys/syscall.h>
 #include <linux/kvm.h>
 
-#include "names.h"
+#include "kvmsched_names.h"
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAX_VMS		16
 #define MAX_VCPUS	64
 #define MEM_SIZE	0x10000

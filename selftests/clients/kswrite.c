@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "names.h"
+#include "kvmsched_names.h"
 
 int main(int argc, char **argv)
 {

@@ -31,8 +31,9 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
+#include "kvmsched_names.h"
+
 #define JSON_SCHEMA	1	/* bumped when a field changes meaning */
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
 #define MAX_VMS		4096
 #define VAL_MAX		4096
@@ -94,25 +95,6 @@ static int errno_status(int err)
 	default:
 		return EXIT_ERROR;
 	}
-}
-
-static const char *errno_name(int err)
-{
-	static const struct {
-		int err;
-		const char *name;
-	} names[] = {
-		{ EINVAL, "EINVAL" }, { ERANGE, "ERANGE" }, { ENODEV, "ENODEV" },
-		{ EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { ENOENT, "ENOENT" },
-		{ ENOSPC, "ENOSPC" }, { EACCES, "EACCES" }, { EPERM, "EPERM" },
-		{ ENOMEM, "ENOMEM" },
-	};
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(names); i++)
-		if (names[i].err == err)
-			return names[i].name;
-	return "E?";
 }
 
 /* @dir/@name into @buf, without its trailing newline; -errno. */
@@ -674,11 +656,11 @@ static int cmd_set(const char *what, int argc, char **argv)
 	pathf(prefix, "vms/%s/apply", name);
 	if (kmsg_reason(kmsg, prefix, reason, sizeof(reason)))
 		fprintf(stderr, "kvmschedctl: set %s: %s: %s (nothing changed)\n",
-			name, errno_name(-err), reason);
+			name, ks_errname(-err), reason);
 	else
 		fprintf(stderr,
 			"kvmschedctl: set %s: %s: %s (nothing changed; dmesg names the setting)\n",
-			name, errno_name(-err), strerror(-err));
+			name, ks_errname(-err), strerror(-err));
 	if (kmsg >= 0)
 		close(kmsg);
 	return errno_status(-err);
@@ -702,10 +684,10 @@ static int rule_write_fail(const char *rule, const char *file, int err,
 	pathf(prefix, "rules/%s", rule);
 	if (kmsg_reason(kmsg, prefix, reason, sizeof(reason)))
 		fprintf(stderr, "kvmschedctl: rule %s: %s: %s: %s\n", rule,
-			file, errno_name(-err), reason);
+			file, ks_errname(-err), reason);
 	else
 		fprintf(stderr, "kvmschedctl: rule %s: %s: %s: %s\n", rule,
-			file, errno_name(-err), strerror(-err));
+			file, ks_errname(-err), strerror(-err));
 	return errno_status(-err);
 }
 

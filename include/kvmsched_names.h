@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The names the test clients print for errnos and scheduling classes, so
- * that tests compare words and every client spells them alike. The
- * includer defines _GNU_SOURCE (SCHED_BATCH, SCHED_IDLE).
+ * The names kvmschedctl and the test clients print for errnos and
+ * scheduling classes, so that tests compare words and every program spells
+ * them alike. The includer defines _GNU_SOURCE (SCHED_BATCH, SCHED_IDLE).
  */
 #ifndef KS_NAMES_H
 #define KS_NAMES_H
@@ -12,6 +12,10 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 
 #ifndef SCHED_DEADLINE
 #define SCHED_DEADLINE	6
@@ -33,7 +37,7 @@ static inline const char *ks_errname(int err)
 	static char buf[16];
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(names); i++)
 		if (names[i].err == err)
 			return names[i].name;
 	snprintf(buf, sizeof(buf), "E%d", err);
@@ -54,7 +58,7 @@ static inline const char *ks_policy_name(int policy)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(ks_policies) / sizeof(ks_policies[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(ks_policies); i++)
 		if (ks_policies[i].policy == policy)
 			return ks_policies[i].name;
 	return NULL;
@@ -65,7 +69,7 @@ static inline int ks_policy_parse(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(ks_policies) / sizeof(ks_policies[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(ks_policies); i++)
 		if (!strcmp(ks_policies[i].name, name))
 			return ks_policies[i].policy;
 	return -1;
