@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Debian's irqbalance against kvmsched's steering: one balancing round
-# (--oneshot) with no ban, then one with --banmod=vfio, the setup README
-# recommends. kvmsched must hold the VM's IRQ on its target either way;
-# with the ban irqbalance must not touch it. What irqbalance chose is
-# reported from its own debug output.
+# (--oneshot) with no ban, then one with --banmod=vfio, then one with
+# examples/irqbalance/kvmsched-policy as its --policyscript, which bans
+# exactly the IRQs kvmsched steers. kvmsched must hold the VM's IRQ on its
+# target every time; with a ban irqbalance must not touch it. What
+# irqbalance chose is reported from its own debug output.
 # timeout: 300
 # kernels: deb612 newest
 . "$KSDIR/tests/lib.sh"
@@ -52,5 +53,17 @@ PLAIN=$REPAIRS
 balance banned --banmod=vfio
 check_eq "irqbalance --banmod=vfio: the VM's IRQ untouched" "$REPAIRS" 0
 check_eq "irqbalance --banmod=vfio: on its target" "$(cat "/proc/irq/$IRQ/smp_affinity_list")" 2
-echo "# irqbalance: repairs in a round without the ban $PLAIN, with --banmod=vfio $REPAIRS"
+BANMOD=$REPAIRS
+
+# The policy script: a ban for the steered IRQ, nothing for the others.
+SCRIPT=$KSDIR/examples/irqbalance/kvmsched-policy
+check_eq "policy script: bans IRQ $IRQ (steering $(cat "$D/irqs/$IRQ/steering"))" \
+	"$("$SCRIPT" "/sys/bus/pci/devices/$BDF" "$IRQ")" ban=true
+other=$(awk -v i="$IRQ:" '$1 ~ /^[0-9]+:$/ && $1 != i { sub(":", "", $1); print $1; exit }' /proc/interrupts)
+check_eq "policy script: no word for IRQ $other, not kvmsched's" \
+	"$("$SCRIPT" /sys/devices/system/cpu "$other")" ""
+balance script "--policyscript=$SCRIPT"
+check_eq "irqbalance --policyscript: the VM's IRQ untouched" "$REPAIRS" 0
+check_eq "irqbalance --policyscript: on its target" "$(cat "/proc/irq/$IRQ/smp_affinity_list")" 2
+echo "# irqbalance: repairs in a round without a ban $PLAIN, with --banmod=vfio $BANMOD, with the policy script $REPAIRS"
 check "VM exited cleanly" vfio_stop ib 4 "$PID"
