@@ -116,15 +116,7 @@ start_qemu 1
 wait_for 60 has_vm_dirs $QEMU_PID 1 || nok "QEMU's VM listed"
 wait_for 60 qemu_tids_match $QEMU_PID || nok "QEMU's vCPU bound"
 vm=$(vm_dirs $QEMU_PID)
-# SeaBIOS first looks for a boot device, then waits in HLT for its timer:
-# from there KVM counts halt exits (debugfs) several times a second.
-halting() {
-	local h
-	h=$(kvm_debugfs "$1" halt_exits)
-	usleep 500000
-	[ "$(kvm_debugfs "$1" halt_exits)" -ge $((h + 3)) ]
-}
-check "QEMU: SeaBIOS halts (debugfs halt_exits)" wait_for 20 halting $QEMU_PID
+check "QEMU: SeaBIOS halts (debugfs halt_exits)" wait_for 20 qemu_halting $QEMU_PID
 scenario "QEMU, SeaBIOS halted" $QEMU_PID "$vm" idle
 stop_pids $QEMU_PID
 

@@ -140,7 +140,8 @@ start_qemu 1
 wait_for 30 qemu_tids_match "$QEMU_PID" || nok "QEMU VM found"
 PID=$QEMU_PID
 vm=$(vm_dirs "$QEMU_PID")
-sleep 3
+# Under a loaded host SeaBIOS can take more than 3 s to reach its halts.
+check "QEMU: SeaBIOS halts (debugfs halt_exits)" wait_for 30 qemu_halting "$QEMU_PID"
 freeze "$QEMU_PID"
 vcpu_vs_proc "QEMU vCPU 0" "$vm/vcpus/0"
 vm_vs_debugfs "QEMU" "$vm" "$QEMU_PID"

@@ -287,6 +287,15 @@ proc_cpu_ns() {
 
 # kvm_debugfs PID FILE: KVM's debugfs sum FILE of the (first) VM of PID.
 kvm_debugfs() { cat "$(ls -d /sys/kernel/debug/kvm/"$1"-* | head -n 1)/$2"; }
+# qemu_halting PID: a QEMU's SeaBIOS, with no boot disk, is past its boot
+# device search and waits in HLT for its timer: KVM counts halt exits
+# (debugfs) several times a second.
+qemu_halting() {
+	local h
+	h=$(kvm_debugfs "$1" halt_exits)
+	usleep 500000
+	[ "$(kvm_debugfs "$1" halt_exits)" -ge $((h + 3)) ]
+}
 
 # The clock, to 10 ms (busybox date has no %N).
 uptime_ns() { awk '{ printf "%.0f\n", $1 * 1e9 }' /proc/uptime; }
