@@ -25,8 +25,8 @@ conf() { sed -n "s/^$1=\"\\(.*\\)\"/\\1/p" "$REPO/dkms.conf"; }
 
 # What the packages put on the host: must all be gone after the purge.
 leftovers() {
-	find /usr/src /usr/sbin /usr/share/man/man8 /usr/share/doc /var/lib/dkms \
-		/lib/modules -maxdepth 4 \( -name "kvmsched*" -o -name "kvmschedctl*" \) 2>/dev/null
+	find /usr/src /usr/sbin /usr/share/man/man8 /usr/share/doc /usr/share \
+		/var/lib/dkms /lib/modules -maxdepth 4 \( -name "kvmsched*" -o -name "kvmschedctl*" \) 2>/dev/null
 	dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' kvmsched-dkms kvmschedctl 2>/dev/null |
 		grep -v '^un ' || true
 }
@@ -68,6 +68,9 @@ main() {
 	done
 	check "kvmschedctl --help" kvmschedctl --help
 	check "kvmschedctl's man page" test -f /usr/share/man/man8/kvmschedctl.8.gz
+	check "the irqbalance policy script and the libvirt hook" \
+		test -x /usr/share/kvmsched/irqbalance/kvmsched-policy -a \
+		-x /usr/share/kvmsched/libvirt/qemu
 	check "kvmschedctl status without the module: exit 2" \
 		bash -c "KVMSCHED_ROOT=/nonexistent kvmschedctl status; test \$? = 2"
 
