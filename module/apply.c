@@ -331,6 +331,15 @@ ssize_t ks_setting_apply_store(struct ks_vm *vm, const char *buf, size_t len)
 	char *words;
 	int n, err;
 
+	/*
+	 * sysfs hands a store at most a page and reports it written whole:
+	 * a longer write would be applied in two pieces, so refuse it.
+	 */
+	if (len >= PAGE_SIZE) {
+		pr_info_ratelimited("vms/%s/apply: rejected: a write of %lu bytes or more\n",
+				    vm->name, PAGE_SIZE);
+		return -E2BIG;
+	}
 	words = kmemdup_nul(buf, len, GFP_KERNEL);
 	items = kcalloc(KS_APPLY_MAX_ITEMS, sizeof(*items), GFP_KERNEL);
 	if (!words || !items) {

@@ -113,6 +113,11 @@ EINVAL numa_mode=loose cpus=0
 ERANGE nice=0 vcpu.0.cpus=64
 LIST
 check "apply: $n bad writes rejected with their errno, nothing changed" [ $bad = 0 ]
+# Over a page: sysfs would hand the store its first 4096 bytes as if they
+# were all, so the whole write is refused.
+long=$(awk 'BEGIN { for (i = 0; i < 600; i++) printf "vcpu.0.nice=%d ", i % 20 }')
+check_eq "apply: ${#long} bytes in one write" "$(kswrite "$D/apply" "$long")" E2BIG
+check_eq "apply: and nothing changed" "$(settings)" "$before"
 
 check "ksvmm exits 0" stop_vmm $VMM_PID
 check_eq "apply: the VM gone, its directory too" "$(vm_dirs $VMM_PID)" ""
