@@ -396,14 +396,20 @@ static bool ks_thread_apply_count(struct task_struct *task, int a,
 	if (!test_and_set_bit(a, &t->touched)) {
 		memcpy(ks_orig(t, a), ks_have[a], ks_state_size[a]);
 	} else if (!asp->same(ks_have[a], ks_set(t, a))) {
-		if (drifts)
+		if (drifts) {
 			atomic_long_inc(drifts);
+			/* Counted before the change is seen, on any CPU. */
+			smp_mb__after_atomic();
+		}
 		if (want && trace_kvmsched_repair_enabled())
 			ks_trace_repair(a, task_pid_nr(task), ks_have[a], want,
 					false);
 	}
-	if (changes)
+	if (changes) {
 		atomic_long_inc(changes);
+		/* As for drifts: the count before the change. */
+		smp_mb__after_atomic();
+	}
 	ks_thread_set(t, task, a, want);
 	return true;
 }
