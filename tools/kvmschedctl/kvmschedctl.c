@@ -121,12 +121,16 @@ static int read_at(const char *dir, const char *name, char *buf, size_t size)
 	return 0;
 }
 
-/* A value for display: its contents, or "" when it cannot be read. */
+/*
+ * A value for display: its contents, or "" when it cannot be read. The
+ * buffers rotate: more of them than any one printf here takes values.
+ */
+#define VAL_BUFS	16
 static const char *val(const char *dir, const char *name)
 {
-	static char bufs[8][VAL_MAX];
+	static char bufs[VAL_BUFS][VAL_MAX];
 	static int next;
-	char *buf = bufs[next++ % 8];
+	char *buf = bufs[next++ % VAL_BUFS];
 
 	if (read_at(dir, name, buf, VAL_MAX))
 		buf[0] = '\0';
@@ -153,6 +157,8 @@ static int write_at(const char *dir, const char *name, const char *s)
 	n = write(fd, s, len);
 	if (n < 0)
 		n = -errno;
+	else if ((size_t)n != len)
+		n = -EIO;	/* a cut write would not be all or none */
 	close(fd);
 	return n < 0 ? (int)n : 0;
 }
@@ -192,7 +198,9 @@ static char **list_dir(const char *dir, bool dirs_only)
 			if (!names)
 				die(EXIT_ERROR, "out of memory");
 		}
-		names[n++] = strdup(d->d_name);
+		names[n] = strdup(d->d_name);
+		if (!names[n++])
+			die(EXIT_ERROR, "out of memory");
 	}
 	closedir(dp);
 	if (!names)
@@ -244,16 +252,37 @@ static bool is_setting(const char *dir, const char *name)
 
 /* --- JSON output: strings escaped, numbers as they read. */
 
+/* The length of the valid UTF-8 sequence at @s, 0 if it is not one. */
+static int utf8_len(const unsigned char *s)
+{
+	int n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 :
+	    s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* A JSON string; a byte not in valid UTF-8 (a comm is any bytes) as \u00XX. */
 static void json_str(const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
+	int n;
+
 	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
+	while (*p) {
+		n = utf8_len(p);
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20 || !n)
+			printf("\\u%04x", *p);
 		else
-			putchar(*s);
+			fwrite(p, 1, n, stdout);
+		p += n ? n : 1;
 	}
 	putchar('"');
 }
@@ -627,7 +656,8 @@ static bool kmsg_reason(int fd, const char *prefix, char *out, size_t size)
 static int cmd_set(const char *what, int argc, char **argv)
 {
 	const char *name = find_vm(what);
-	char line[VAL_MAX * 4], prefix[PATH_MAX], reason[1024];
+	/* Under a page: the most one sysfs write takes. */
+	char line[4096], prefix[PATH_MAX], reason[1024];
 	size_t len = 0;
 	int i, err, kmsg;
 
@@ -640,7 +670,8 @@ static int cmd_set(const char *what, int argc, char **argv)
 		len += snprintf(line + len, sizeof(line) - len, "%s%s",
 				i ? " " : "", argv[i]);
 		if (len >= sizeof(line) - 1)
-			die(EXIT_USAGE, "set %s: too long", name);
+			die(EXIT_USAGE, "set %s: over %zu bytes: more than one write takes",
+			    name, sizeof(line) - 2);
 	}
 	strcat(line, "\n");
 	kmsg = kmsg_open();
