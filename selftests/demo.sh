@@ -109,7 +109,7 @@ stop_vmm "$S"
 step "6. kvmschedctl top --batch --iterations 1"
 kvmschedctl top --batch --interval 2 --iterations 1 | sed '/^$/d; s/^/   /'
 
-step "7. rmmod kvmsched, the VMs running: every thread gets its own back"
+step "7. rmmod kvmsched, the VMs running: the threads get back what they had"
 echo "   With kvmsched:"
 masks
 rmmod kvmsched
